@@ -1,0 +1,150 @@
+/**
+ * `flatpeak-event`: takes an event ID, fetches the event through its config
+ * node, and sends battery, PV and EV charger data on outputs 1–3 (and the
+ * whole event on output 4 when enabled).
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-red";
+import type { FlatpeakConfigNode } from "./lib/flatpeak-api";
+import { FlatpeakError, isFlatpeakError, type FailureKind } from "./lib/errors";
+import { readEventId, type ReceivedValue } from "./lib/event-input";
+import { OUTPUT_SECTIONS, shapeEvent, topicFor, type ShapedEvent } from "./lib/event-shaping";
+import { createTranslator, type Translator } from "./lib/i18n";
+import type { FlatpeakEvent } from "./lib/types";
+
+interface FlatpeakEventDef extends NodeDef {
+  server: string;
+  property?: string;
+  propertyType?: string;
+  eventOutput?: boolean;
+}
+
+type Send = (msg: Array<NodeMessage | null>) => void;
+type Done = (err?: Error) => void;
+
+const STATUS_FETCHING: NodeStatus = { fill: "blue", shape: "dot" };
+
+export = function registerFlatpeakEvent(RED: NodeAPI): void {
+  const t = createTranslator(RED._, "flatpeak-event");
+
+  function FlatpeakEventNode(this: Node, def: FlatpeakEventDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const config = RED.nodes.getNode(def.server) as FlatpeakConfigNode | null;
+    const property = def.property || "payload";
+    const propertyType = def.propertyType || "msg";
+    const eventOutput = def.eventOutput === true;
+    /** Aborted at close: cancels requests in flight, and nothing is sent after it. */
+    const closing = new AbortController();
+    const inFlight = new Set<Promise<void>>();
+
+    if (!config) node.status({ fill: "red", shape: "ring", text: t("status.noConfig") });
+
+    node.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      const work = handleMessage(msg, send, done);
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+    });
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      closing.abort();
+      void Promise.allSettled([...inFlight]).then(() => {
+        node.status({});
+        done();
+      });
+    });
+
+    /** Ends every message exactly once: in `send` + `done()`, or in `done(err)`. Never rejects. */
+    async function handleMessage(msg: NodeMessageInFlow, send: Send, done: Done): Promise<void> {
+      try {
+        const input = await readProperty(msg);
+        const parsed = readEventId(input);
+        if (!parsed.ok) throw invalidInput(parsed.received);
+        if (!config) throw new FlatpeakError({ kind: "config", messageKey: "noConfig" }, t("errors.noConfig"));
+
+        node.status({ ...STATUS_FETCHING, text: t("status.fetching") });
+        const event = await config.api.getEvent(parsed.id, closing.signal);
+        if (closing.signal.aborted) return done();
+
+        const shaped = shapeEvent(event);
+        const outputs = buildOutputs(msg, shaped, event);
+        send(outputs);
+        node.status(successStatus(shaped));
+        done();
+      } catch (err) {
+        // A redeploy or stop is not the message's fault: end it quietly.
+        if (closing.signal.aborted) return done();
+        reportFailure(msg, err, done);
+      }
+    }
+
+    function readProperty(msg: NodeMessageInFlow): Promise<unknown> {
+      return new Promise((resolve, reject) => {
+        RED.util.evaluateNodeProperty(property, propertyType, node, msg, (err, value: unknown) =>
+          err ? reject(err) : resolve(value),
+        );
+      });
+    }
+
+    function invalidInput(received: ReceivedValue): FlatpeakError {
+      const text = t("errors.invalidInput", { property: propertyLabel(), received: describeReceived(received, t) });
+      return new FlatpeakError({ kind: "invalid-input", messageKey: "invalidInput" }, text);
+    }
+
+    function propertyLabel(): string {
+      if (propertyType === "str") return t("errors.configuredId");
+      if (propertyType === "env") return `env ${property}`;
+      return `${propertyType}.${property}`;
+    }
+
+    function buildOutputs(msg: NodeMessageInFlow, shaped: ShapedEvent, event: FlatpeakEvent): Array<NodeMessage | null> {
+      const outputs: Array<NodeMessage | null> = OUTPUT_SECTIONS.map((section) => {
+        const payload = shaped.sections[section];
+        if (!payload) return null;
+        return outputMessage(msg, payload, topicFor(shaped.subjectId, section), shaped);
+      });
+      if (eventOutput) outputs.push(outputMessage(msg, event, topicFor(shaped.subjectId, "event"), shaped));
+      return outputs;
+    }
+
+    /** A deep copy of the input message per output, so downstream nodes never share objects. */
+    function outputMessage(msg: NodeMessageInFlow, payload: unknown, topic: string, shaped: ShapedEvent): NodeMessage {
+      const flatpeak: Record<string, unknown> = { event: shaped.event };
+      if (shaped.device) flatpeak.device = shaped.device;
+      return RED.util.cloneMessage({ ...msg, payload, topic, flatpeak } as NodeMessage);
+    }
+
+    function successStatus(shaped: ShapedEvent): NodeStatus {
+      const sent = OUTPUT_SECTIONS.some((section) => shaped.sections[section] !== undefined);
+      if (sent) return { fill: "green", shape: "dot", text: shaped.event.type };
+      const key = shaped.device ? "status.noSections" : "status.notDevice";
+      return { fill: "yellow", shape: "ring", text: t(key, { type: shaped.event.type }) };
+    }
+
+    function reportFailure(msg: NodeMessageInFlow, err: unknown, done: Done): void {
+      const error = isFlatpeakError(err) ? err : unexpectedError(err);
+      const { statusCode, apiCode, eventId, retryAfterSeconds } = error.details;
+      const target = msg as NodeMessageInFlow & Record<string, unknown>;
+      if (statusCode !== undefined) target.statusCode = statusCode;
+      target.flatpeak = { error: { code: error.code, statusCode, apiCode, eventId, retryAfter: retryAfterSeconds } };
+      node.status({ fill: "red", shape: "ring", text: errorStatusText(error.kind, statusCode, t) });
+      done(error);
+    }
+
+    function unexpectedError(err: unknown): FlatpeakError {
+      const detail = err instanceof Error ? err.message : String(err);
+      return new FlatpeakError({ kind: "unexpected", messageKey: "unexpected" }, t("errors.unexpected", { detail }));
+    }
+  }
+
+  RED.nodes.registerType("flatpeak-event", FlatpeakEventNode);
+};
+
+function describeReceived(received: ReceivedValue, t: Translator): string {
+  const vars = { ...received.vars, inner: received.inner ? describeReceived(received.inner, t) : "" };
+  return t(`errors.received.${received.key}`, vars);
+}
+
+function errorStatusText(kind: FailureKind, statusCode: number | undefined, t: Translator): string {
+  const text = t(`status.error.${kind}`);
+  return statusCode !== undefined ? `${text} (${statusCode})` : text;
+}

@@ -1,0 +1,56 @@
+/** Small helpers around AbortSignal that also run on Node 18 (no `AbortSignal.any`). */
+
+export interface Deadline {
+  /** Aborts when any parent aborts or the time runs out. */
+  signal: AbortSignal;
+  /** True when it was the time that ran out. */
+  timedOut(): boolean;
+  /** Clears the timer and the listeners on the parents. Call it once the work is over. */
+  dispose(): void;
+}
+
+export function deadline(timeoutMs: number, ...parents: Array<AbortSignal | undefined>): Deadline {
+  const controller = new AbortController();
+  let expired = false;
+  const abort = (): void => controller.abort();
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort();
+  }, timeoutMs);
+  const linked = parents.filter((parent): parent is AbortSignal => parent !== undefined);
+  for (const parent of linked) {
+    if (parent.aborted) controller.abort();
+    else parent.addEventListener("abort", abort, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    timedOut: () => expired,
+    dispose: () => {
+      clearTimeout(timer);
+      for (const parent of linked) parent.removeEventListener("abort", abort);
+    },
+  };
+}
+
+/**
+ * Waits for a shared promise, but lets one waiter give up when its own signal
+ * aborts: the shared work (a login) goes on for the others.
+ */
+export function untilAborted<T>(shared: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {
+  if (!signal) return shared;
+  if (signal.aborted) return Promise.reject(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(onAbort());
+    signal.addEventListener("abort", abort, { once: true });
+    shared.then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(err);
+      },
+    );
+  });
+}

@@ -1,0 +1,115 @@
+import type { FlatpeakErrorBody } from "./types";
+import type { Translator } from "./i18n";
+
+/** What went wrong, independent of language. Each kind has a stable `err.code`. */
+export const ERROR_CODES = {
+  "invalid-input": "FLATPEAK_INVALID_INPUT",
+  config: "FLATPEAK_CONFIG",
+  auth: "FLATPEAK_AUTH",
+  "not-found": "FLATPEAK_NOT_FOUND",
+  unprocessable: "FLATPEAK_UNPROCESSABLE",
+  "bad-request": "FLATPEAK_BAD_REQUEST",
+  "rate-limited": "FLATPEAK_RATE_LIMITED",
+  server: "FLATPEAK_SERVER_ERROR",
+  timeout: "FLATPEAK_TIMEOUT",
+  network: "FLATPEAK_NETWORK",
+  "bad-response": "FLATPEAK_BAD_RESPONSE",
+  cancelled: "FLATPEAK_CANCELLED",
+  unexpected: "FLATPEAK_UNEXPECTED",
+} as const;
+
+export type FailureKind = keyof typeof ERROR_CODES;
+export type ErrorCode = (typeof ERROR_CODES)[FailureKind];
+
+/** Everything known about a failure; the message text is derived from it. */
+export interface FailureDetails {
+  kind: FailureKind;
+  /** The catalog key (under `errors.`) that explains this failure to a person. */
+  messageKey: string;
+  /** Logging in, or fetching this event. */
+  eventId?: string;
+  statusCode?: number;
+  /** Flatpeak's own error code and message, when its body had them (already redacted). */
+  apiCode?: string;
+  apiMessage?: string;
+  retryAfterSeconds?: number;
+  /** Extra placeholder values for the message (host, seconds, url, …). */
+  vars?: Record<string, string | number>;
+}
+
+/**
+ * The one error type this package throws. `message` is for people (already
+ * translated), `code` is for flows (`msg.error.code` in a Catch node).
+ * It never carries the request, headers or an underlying library error, so no
+ * secret can leak through `msg.error` or the log.
+ */
+export class FlatpeakError extends Error {
+  readonly code: ErrorCode;
+  readonly details: FailureDetails;
+
+  constructor(details: FailureDetails, message: string) {
+    super(message);
+    this.code = ERROR_CODES[details.kind];
+    this.details = details;
+  }
+
+  get kind(): FailureKind {
+    return this.details.kind;
+  }
+
+  get statusCode(): number | undefined {
+    return this.details.statusCode;
+  }
+}
+
+export function isFlatpeakError(err: unknown): err is FlatpeakError {
+  return err instanceof FlatpeakError;
+}
+
+/** Builds the error with its message in the user's language. */
+export function createFailure(details: FailureDetails, t: Translator): FlatpeakError {
+  return new FlatpeakError(details, describeFailure(details, t));
+}
+
+function describeFailure(details: FailureDetails, t: Translator): string {
+  const target = details.eventId ? t("errors.target.event", { id: details.eventId }) : t("errors.target.login");
+  const vars: Record<string, string | number> = {
+    ...details.vars,
+    target,
+    id: details.eventId ?? "",
+    status: details.statusCode ?? "",
+  };
+  let text = t(`errors.${details.messageKey}`, vars);
+  if (details.retryAfterSeconds !== undefined) {
+    text += t("errors.retryAfter", { seconds: details.retryAfterSeconds });
+  }
+  if (details.apiMessage && details.apiCode) {
+    text += t("errors.apiSaysWithCode", { message: details.apiMessage, code: details.apiCode });
+  } else if (details.apiMessage) {
+    text += t("errors.apiSays", { message: details.apiMessage });
+  } else if (details.apiCode) {
+    text += t("errors.apiCode", { code: details.apiCode });
+  }
+  return text;
+}
+
+/** Flatpeak's error code and message from either documented body shape. */
+export function readErrorBody(body: unknown): { code?: string; message?: string } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return {};
+  const { code, message } = body as FlatpeakErrorBody;
+  return {
+    code: typeof code === "string" && code.length > 0 ? code : undefined,
+    message: typeof message === "string" && message.length > 0 ? message : undefined,
+  };
+}
+
+/** Text from the server, made safe to show: secrets masked, control characters dropped, length capped. */
+export function sanitizeServerText(text: string, secrets: readonly string[], maxLength = 200): string {
+  let safe = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) safe = safe.split(secret).join("***");
+  }
+  // eslint-disable-next-line no-control-regex
+  safe = safe.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  return safe.length > maxLength ? `${safe.slice(0, maxLength)}…` : safe;
+}
