@@ -70,8 +70,18 @@ export interface SimulatorStats {
   logins: number;
   eventRequests: number;
   listRequests: number;
-  /** Every API request in order: route, auth scheme and the version header. */
-  requests: Array<{ route: Route | "other"; path: string; auth: string; version?: string }>;
+  /** Every API request in order: route, auth scheme, version header and the status answered (none when the client gave up first). */
+  requests: RequestRecord[];
+  /** Requests whose connection closed before an answer was sent. */
+  abandoned: number;
+}
+
+export interface RequestRecord {
+  route: Route | "other";
+  path: string;
+  auth: string;
+  version?: string;
+  status?: number;
 }
 
 export interface Simulator {
@@ -150,7 +160,13 @@ class SimulatorState {
     const route = routeOf(url.pathname);
     const eventId = route === "event" ? decodeURIComponent(url.pathname.slice("/events/".length)) : undefined;
     const version = header(req, "flatpeak-version");
-    this.stats.requests.push({ route: route ?? "other", path: url.pathname, auth: authScheme(req), version });
+    const record: RequestRecord = { route: route ?? "other", path: url.pathname, auth: authScheme(req), version };
+    this.stats.requests.push(record);
+    const stats = this.stats;
+    res.on("close", () => {
+      if (res.writableFinished) record.status = res.statusCode;
+      else stats.abandoned += 1;
+    });
     if (route === "login") this.stats.logins += 1;
     if (route === "event") this.stats.eventRequests += 1;
     if (route === "list") this.stats.listRequests += 1;
@@ -378,5 +394,5 @@ function sleep(ms: number): Promise<void> {
 }
 
 function emptyStats(): SimulatorStats {
-  return { logins: 0, eventRequests: 0, listRequests: 0, requests: [] };
+  return { logins: 0, eventRequests: 0, listRequests: 0, requests: [], abandoned: 0 };
 }

@@ -1,0 +1,203 @@
+/**
+ * Runs the nodes inside Node-RED (node-red-node-test-helper) against the
+ * simulator over loopback HTTP, and records what every message ended in.
+ */
+import type { Node, NodeMessage } from "node-red";
+import helper = require("node-red-node-test-helper");
+import flatpeakConfig = require("../../nodes/flatpeak-config");
+import flatpeakEvent = require("../../nodes/flatpeak-event");
+import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator, type SimulatorOptions } from "../../simulator/server";
+
+helper.init(require.resolve("node-red"));
+
+export { helper };
+
+export interface Credentials {
+  accountId?: string;
+  apiKey?: string;
+  bearerToken?: string;
+}
+
+export interface FlowOptions {
+  baseUrl?: string;
+  apiVersion?: string;
+  timeout?: number;
+  eventOutput?: boolean;
+  property?: string;
+  propertyType?: string;
+  credentials?: Credentials;
+  /** Event nodes sharing the one config node (default 1). */
+  eventNodes?: number;
+  /** Leave the event node without a config node. */
+  withoutConfig?: boolean;
+}
+
+/** What one input message ended in. */
+export interface Outcome {
+  /** Messages per output port (index 0–3), only those with this message's `_msgid`. */
+  outputs: NodeMessage[][];
+  /** The Catch node's message when the message ended in an error. */
+  error?: NodeMessage & { error: { message: string; code?: string }; statusCode?: number; flatpeak?: any };
+  /** True when the message ended with `done()` (Complete node fired). */
+  completed: boolean;
+}
+
+export const SIMULATOR_CREDENTIALS: Credentials = { accountId: SIMULATOR_ACCOUNT_ID, apiKey: SIMULATOR_API_KEY };
+
+const TAB = "tab1";
+let messageCounter = 0;
+
+export function buildFlow(simulatorUrl: string, options: FlowOptions = {}): any[] {
+  const count = options.eventNodes ?? 1;
+  const eventIds = Array.from({ length: count }, (_, i) => `event${i + 1}`);
+  const flow: any[] = [{ id: TAB, type: "tab", label: "test" }];
+  flow.push({
+    id: "config1",
+    type: "flatpeak-config",
+    name: "simulator",
+    baseUrl: options.baseUrl ?? simulatorUrl,
+    apiVersion: options.apiVersion ?? "",
+    timeout: options.timeout ?? 5,
+  });
+  eventIds.forEach((id, index) => {
+    const ports = [`${id}-battery`, `${id}-pv`, `${id}-ev`, `${id}-event`].slice(0, options.eventOutput ? 4 : 3);
+    flow.push({
+      id,
+      z: TAB,
+      type: "flatpeak-event",
+      name: `event node ${index + 1}`,
+      server: options.withoutConfig ? "" : "config1",
+      property: options.property ?? "payload",
+      propertyType: options.propertyType ?? "msg",
+      eventOutput: options.eventOutput ?? false,
+      outputs: ports.length,
+      wires: ports.map((port) => [port]),
+    });
+    for (const port of ports) flow.push({ id: port, z: TAB, type: "helper" });
+  });
+  flow.push({ id: "catch-all", z: TAB, type: "catch", scope: eventIds, uncaught: false, wires: [["caught"]] });
+  flow.push({ id: "caught", z: TAB, type: "helper" });
+  flow.push({ id: "complete-all", z: TAB, type: "complete", scope: eventIds, uncaught: false, wires: [["completed"]] });
+  flow.push({ id: "completed", z: TAB, type: "helper" });
+  return flow;
+}
+
+/** A deployed test flow and what it recorded. */
+export class TestFlow {
+  /** Every message each helper received, by helper id. */
+  readonly received = new Map<string, NodeMessage[]>();
+
+  constructor(readonly flow: any[]) {
+    for (const node of flow) {
+      if (node.type !== "helper") continue;
+      const list: NodeMessage[] = [];
+      this.received.set(node.id, list);
+      helper.getNode(node.id).on("input", (msg: NodeMessage) => list.push(msg));
+    }
+  }
+
+  node(id = "event1"): Node {
+    return helper.getNode(id);
+  }
+
+  /** Sends a message to an event node and waits until it ends (output + done, or error). */
+  async run(message: Record<string, unknown>, nodeId = "event1", timeoutMs = 10_000): Promise<Outcome> {
+    const msgid = `test-${++messageCounter}`;
+    this.node(nodeId).receive({ _msgid: msgid, ...message } as NodeMessage);
+    await waitFor(() => this.ended(msgid), timeoutMs, `message ${msgid} did not end`);
+    await settle();
+    return this.outcome(msgid, nodeId);
+  }
+
+  /** Sends without waiting; use `outcome` or `ended` later. */
+  send(message: Record<string, unknown>, nodeId = "event1"): string {
+    const msgid = `test-${++messageCounter}`;
+    this.node(nodeId).receive({ _msgid: msgid, ...message } as NodeMessage);
+    return msgid;
+  }
+
+  ended(msgid: string): boolean {
+    return this.endings(msgid) > 0;
+  }
+
+  /** How many times this message ended (must be exactly once). */
+  endings(msgid: string): number {
+    const byId = (m: NodeMessage) => m._msgid === msgid;
+    return (this.received.get("caught") ?? []).filter(byId).length + (this.received.get("completed") ?? []).filter(byId).length;
+  }
+
+  outcome(msgid: string, nodeId = "event1"): Outcome {
+    const byId = (m: NodeMessage) => m._msgid === msgid;
+    const outputs = [`${nodeId}-battery`, `${nodeId}-pv`, `${nodeId}-ev`, `${nodeId}-event`].map((port) =>
+      (this.received.get(port) ?? []).filter(byId),
+    );
+    const error = (this.received.get("caught") ?? []).find(byId) as Outcome["error"];
+    const completed = (this.received.get("completed") ?? []).some(byId);
+    return { outputs, error, completed };
+  }
+
+  /** Every message any output received. */
+  allOutputs(): NodeMessage[] {
+    return [...this.received.entries()].filter(([id]) => /-(battery|pv|ev|event)$/.test(id)).flatMap(([, list]) => list);
+  }
+}
+
+export async function deploy(simulator: Simulator, options: FlowOptions = {}): Promise<TestFlow> {
+  const flow = buildFlow(simulator.url, options);
+  const credentials = { config1: options.credentials ?? SIMULATOR_CREDENTIALS };
+  await helper.load([flatpeakConfig, flatpeakEvent], flow, credentials as never);
+  return new TestFlow(flow);
+}
+
+/** Starts the Node-RED test server and a simulator for one `describe` block. */
+export function useSimulator(options: SimulatorOptions = {}): { readonly sim: Simulator } {
+  const context: { sim?: Simulator } = {};
+  before(async () => {
+    await new Promise<void>((resolve) => helper.startServer(resolve));
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => helper.stopServer(resolve));
+  });
+  beforeEach(async () => {
+    context.sim = await startSimulator(options);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await context.sim?.close();
+  });
+  return {
+    get sim(): Simulator {
+      if (!context.sim) throw new Error("simulator not started");
+      return context.sim;
+    },
+  };
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Lets deliveries already scheduled by the runtime arrive. */
+export async function settle(ms = 20): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Every text the runtime logged (log, warn, error) since the flow was loaded. */
+export function loggedTexts(): string[] {
+  return helper
+    .log()
+    .args.map((args: unknown[]) => JSON.stringify(args, (_key, value: unknown) => (value instanceof Error ? String(value) : value)));
+}
+
+/** The status objects a node has shown, in order. */
+export function statusesOf(node: Node): Array<{ fill?: string; shape?: string; text?: string }> {
+  const spy = node.status as unknown as { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> };
+  return spy
+    .getCalls()
+    .filter((call) => call.thisValue === node)
+    .map((call) => call.args[0] as { fill?: string; shape?: string; text?: string });
+}
