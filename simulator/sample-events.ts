@@ -56,9 +56,10 @@ const evCharger = { max_power_kw: 7.4, min_power_kw: 1.4, phases: 1, phase_switc
 const heatPump = { max_power_kw: 3.5, min_power_kw: 0.5, thermal_storage_litres: 200 };
 const description = { manufacturer: "Example Power", model_code: "EP-HYB-10", model_name: "Hybrid 10", install_date: "2024-03-15T00:00:00Z" };
 
-function event(id: string, type: string, data: unknown, timeCreated: string | number | undefined = "2025-11-20T08:15:02Z"): FlatpeakEvent {
+/** `timeCreated: null` leaves the field out, as some webhook examples do. */
+function event(id: string, type: string, data: unknown, timeCreated: string | number | null = "2025-11-20T08:15:02Z"): FlatpeakEvent {
   const result: FlatpeakEvent = { id, object: "event", type, data };
-  if (timeCreated !== undefined) result.time_created = timeCreated;
+  if (timeCreated !== null) result.time_created = timeCreated;
   return result;
 }
 
@@ -216,7 +217,7 @@ export const SAMPLES = {
       "evt_6650a1b2c3d4e5f6a7b8c9df",
       "device.update",
       yottaDevice("dev_6650a1b2c3d4e5f6a7b8c011", { battery, pv }),
-      undefined,
+      null,
     ),
   },
   legacyUnixTime: {

@@ -40,6 +40,7 @@ export interface Fault {
     | "hang" // never answer
     | "reset" // close the connection without an answer
     | "truncate" // send half the normal body, then close
+    | "drip" // send the headers, then one byte of body every 100 ms, never finishing
     | "not-json" // 200 with an HTML body
     | "not-event" // 200 with JSON that is not an event
     | "wrong-event" // 200 with a different event
@@ -274,6 +275,12 @@ class SimulatorState {
         res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
         res.write(body.slice(0, Math.floor(body.length / 2)));
         setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
+      case "drip": {
+        res.writeHead(200, { "Content-Type": "application/json" });
+        const timer = setInterval(() => res.write(" "), 100);
+        res.on("close", () => clearInterval(timer));
         return;
       }
       case "not-json":

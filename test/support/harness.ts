@@ -87,11 +87,24 @@ export class TestFlow {
   /** Every message each helper received, by helper id. */
   readonly received = new Map<string, NodeMessage[]>();
 
-  constructor(readonly flow: any[]) {
-    for (const node of flow) {
+  constructor(
+    readonly flow: any[],
+    private credentials: Record<string, Credentials>,
+  ) {
+    this.listen();
+  }
+
+  /** Deploys the flow again ("full" deploy: every node is closed and created anew). */
+  async redeploy(): Promise<void> {
+    await helper.setFlows(this.flow, "full", this.credentials as never);
+    this.listen();
+  }
+
+  private listen(): void {
+    for (const node of this.flow) {
       if (node.type !== "helper") continue;
-      const list: NodeMessage[] = [];
-      this.received.set(node.id, list);
+      if (!this.received.has(node.id)) this.received.set(node.id, []);
+      const list = this.received.get(node.id)!;
       helper.getNode(node.id).on("input", (msg: NodeMessage) => list.push(msg));
     }
   }
@@ -146,7 +159,7 @@ export async function deploy(simulator: Simulator, options: FlowOptions = {}): P
   const flow = buildFlow(simulator.url, options);
   const credentials = { config1: options.credentials ?? SIMULATOR_CREDENTIALS };
   await helper.load([flatpeakConfig, flatpeakEvent], flow, credentials as never);
-  return new TestFlow(flow);
+  return new TestFlow(flow, credentials);
 }
 
 /** Starts the Node-RED test server and a simulator for one `describe` block. */
