@@ -88,6 +88,8 @@ export interface RequestRecord {
 export interface Simulator {
   readonly url: string;
   readonly stats: SimulatorStats;
+  /** Every bearer token issued so far (for tests that check no token leaks). */
+  readonly issuedTokens: readonly string[];
   addFault(fault: Fault): void;
   clearFaults(): void;
   /** Makes every issued token invalid, as if they had expired. */
@@ -120,6 +122,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     get stats() {
       return state.stats;
     },
+    get issuedTokens() {
+      return state.issuedTokens;
+    },
     addFault: (fault) => state.faults.push({ ...fault }),
     clearFaults: () => {
       state.faults.length = 0;
@@ -141,6 +146,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 class SimulatorState {
   readonly faults: Fault[] = [];
   readonly tokens = new Map<string, number>();
+  readonly issuedTokens: string[] = [];
   readonly events = new Map<string, FlatpeakEvent>();
   stats = emptyStats();
   closed = false;
@@ -201,6 +207,7 @@ class SimulatorState {
     const lifetime = this.options.tokenLifetimeSeconds ?? 3600;
     const token = fakeJwt(this.accountId, lifetime);
     this.tokens.set(token, Date.now() + lifetime * 1000);
+    this.issuedTokens.push(token);
     sendJson(res, 200, { bearer_token: token, expires_in: lifetime, live_mode: this.options.liveMode ?? false });
   }
 

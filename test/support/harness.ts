@@ -10,6 +10,12 @@ import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator
 
 helper.init(require.resolve("node-red"));
 
+/** The runtime's hook registry (public API: `RED.hooks`), from the same install the helper uses. */
+const hooks = require(require.resolve("@node-red/util", { paths: [require.resolve("node-red")] })).hooks as {
+  add(id: string, handler: (event: any) => void): void;
+  remove(id: string): void;
+};
+
 export { helper };
 
 export interface Credentials {
@@ -86,12 +92,25 @@ export function buildFlow(simulatorUrl: string, options: FlowOptions = {}): any[
 export class TestFlow {
   /** Every message each helper received, by helper id. */
   readonly received = new Map<string, NodeMessage[]>();
+  /** Every `done()` / `done(err)` our event nodes called, through the runtime's onComplete hook. */
+  readonly completions: Array<{ nodeId: string; msgid: string; error?: string }> = [];
 
   constructor(
     readonly flow: any[],
     private credentials: Record<string, Credentials>,
   ) {
     this.listen();
+    hooks.remove("onComplete.flatpeakTest");
+    hooks.add("onComplete.flatpeakTest", (event: { msg: NodeMessage; error?: unknown; node: { id: string } }) => {
+      if (event.node.id.startsWith("event")) {
+        this.completions.push({ nodeId: event.node.id, msgid: String(event.msg._msgid), error: event.error ? String(event.error) : undefined });
+      }
+    });
+  }
+
+  /** How many times the event node called `done` for this message (must be exactly once). */
+  doneCount(msgid: string): number {
+    return this.completions.filter((c) => c.msgid === msgid).length;
   }
 
   /** Deploys the flow again ("full" deploy: every node is closed and created anew). */
@@ -175,6 +194,7 @@ export function useSimulator(options: SimulatorOptions = {}): { readonly sim: Si
     context.sim = await startSimulator(options);
   });
   afterEach(async () => {
+    hooks.remove("onComplete.flatpeakTest");
     await helper.unload();
     await context.sim?.close();
   });
