@@ -110,7 +110,7 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
     function outputMessage(msg: NodeMessageInFlow, payload: unknown, topic: string, shaped: ShapedEvent): NodeMessage {
       const flatpeak: Record<string, unknown> = { event: shaped.event };
       if (shaped.device) flatpeak.device = shaped.device;
-      return RED.util.cloneMessage({ ...msg, payload, topic, flatpeak } as NodeMessage);
+      return RED.util.cloneMessage({ ...msg, payload, topic, flatpeak });
     }
 
     function successStatus(shaped: ShapedEvent): NodeStatus {

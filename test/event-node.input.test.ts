@@ -143,3 +143,16 @@ describe("flatpeak-event: input", function () {
     helper.getNode("event1").should.be.ok();
   });
 });
+
+describe("flatpeak-event: unexpected failures", function () {
+  const env = useSimulator();
+
+  it("turns a failure to read the input property into a catchable error", async function () {
+    const flow = await deploy(env.sim, { property: "payload[", propertyType: "msg" });
+    const outcome = await flow.run({ payload: FULL.id });
+
+    outcome.error!.error.code!.should.equal("FLATPEAK_UNEXPECTED");
+    outcome.error!.error.message.should.startWith("Error: Unexpected error:");
+    env.sim.stats.requests.should.have.length(0);
+  });
+});

@@ -49,6 +49,7 @@ export function untilAborted<T>(shared: Promise<T>, signal: AbortSignal | undefi
       },
       (err: unknown) => {
         signal.removeEventListener("abort", abort);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the shared promise's own reason, passed on
         reject(err);
       },
     );

@@ -58,7 +58,7 @@ export function shapeEvent(event: FlatpeakEvent): ShapedEvent {
     return { event: summary, sections: {}, subjectId };
   }
   const device = data as FlatpeakDevice;
-  const properties = isPlainObject(device.properties) ? (device.properties as DeviceProperties) : undefined;
+  const properties = isPlainObject(device.properties) ? (device.properties) : undefined;
   return {
     event: summary,
     device: describeDevice(device, properties),

@@ -66,7 +66,7 @@ export class HttpTransport {
       });
       return {
         status: response.status,
-        headers: lowerCaseHeaders(response.headers as Record<string, unknown>),
+        headers: lowerCaseHeaders(response.headers),
         body: typeof response.data === "string" ? response.data : "",
       };
     } catch (err) {

@@ -103,7 +103,7 @@ export class TestFlow {
     hooks.remove("onComplete.flatpeakTest");
     hooks.add("onComplete.flatpeakTest", (event: { msg: NodeMessage; error?: unknown; node: { id: string } }) => {
       if (event.node.id.startsWith("event")) {
-        this.completions.push({ nodeId: event.node.id, msgid: String(event.msg._msgid), error: event.error ? String(event.error) : undefined });
+        this.completions.push({ nodeId: event.node.id, msgid: String(event.msg._msgid), error: event.error instanceof Error ? event.error.message : undefined });
       }
     });
   }
@@ -115,7 +115,7 @@ export class TestFlow {
 
   /** Deploys the flow again ("full" deploy: every node is closed and created anew). */
   async redeploy(): Promise<void> {
-    await helper.setFlows(this.flow, "full", this.credentials as never);
+    await helper.setFlows(this.flow, "full", this.credentials);
     this.listen();
   }
 
@@ -135,7 +135,7 @@ export class TestFlow {
   /** Sends a message to an event node and waits until it ends (output + done, or error). */
   async run(message: Record<string, unknown>, nodeId = "event1", timeoutMs = 10_000): Promise<Outcome> {
     const msgid = `test-${++messageCounter}`;
-    this.node(nodeId).receive({ _msgid: msgid, ...message } as NodeMessage);
+    this.node(nodeId).receive({ _msgid: msgid, ...message });
     await waitFor(() => this.ended(msgid), timeoutMs, `message ${msgid} did not end`);
     await settle();
     return this.outcome(msgid, nodeId);
@@ -144,7 +144,7 @@ export class TestFlow {
   /** Sends without waiting; use `outcome` or `ended` later. */
   send(message: Record<string, unknown>, nodeId = "event1"): string {
     const msgid = `test-${++messageCounter}`;
-    this.node(nodeId).receive({ _msgid: msgid, ...message } as NodeMessage);
+    this.node(nodeId).receive({ _msgid: msgid, ...message });
     return msgid;
   }
 
@@ -177,7 +177,7 @@ export class TestFlow {
 export async function deploy(simulator: Simulator, options: FlowOptions = {}): Promise<TestFlow> {
   const flow = buildFlow(simulator.url, options);
   const credentials = { config1: options.credentials ?? SIMULATOR_CREDENTIALS };
-  await helper.load([flatpeakConfig, flatpeakEvent], flow, credentials as never);
+  await helper.load([flatpeakConfig, flatpeakEvent], flow, credentials);
   return new TestFlow(flow, credentials);
 }
 
@@ -228,6 +228,8 @@ export function loggedTexts(): string[] {
 
 /** The status objects a node has shown, in order. */
 export function statusesOf(node: Node): Array<{ fill?: string; shape?: string; text?: string }> {
+  // The helper replaces Node.prototype.status with a sinon spy shared by all nodes.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- read as a spy, not called
   const spy = node.status as unknown as { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> };
   return spy
     .getCalls()
