@@ -2,11 +2,18 @@
  * The Flatpeak API as this package uses it: log in, fetch an event. Turns
  * every HTTP outcome into either a checked event or a FlatpeakError that says
  * what happened in words a Node-RED user understands.
+ *
+ * A fetch goes: cache → one shared request per event ID → retries with
+ * backoff → a turn in the limiter → token → HTTP (→ one re-login on 401/403).
  */
-import { createFailure, readErrorBody, sanitizeServerText, type FailureDetails, type FlatpeakError } from "./errors";
+import { EventCache } from "./event-cache";
+import { createFailure, isFlatpeakError, readErrorBody, sanitizeServerText, type FailureDetails, type FailureKind, type FlatpeakError } from "./errors";
 import { checkEvent } from "./event-shaping";
 import { HttpTransport, parseRetryAfter, TransportFailure, type HttpResponse } from "./http";
 import type { Translator } from "./i18n";
+import { RequestLimiter } from "./limiter";
+import { DEFAULT_RETRY_POLICY, retryDelay, sleep, type RetryPolicy } from "./retry";
+import { SharedRequests } from "./shared-requests";
 import { TokenManager, type IssuedToken } from "./token-manager";
 import type { FlatpeakEvent, LoginResponse } from "./types";
 
@@ -25,25 +32,55 @@ export interface ClientOptions {
   credentials: FlatpeakCredentials;
   translate: Translator;
   userAgent: string;
+  retry?: RetryPolicy;
+  /** Requests to Flatpeak at the same time, and how many may wait for a turn. */
+  concurrency?: number;
+  queueSize?: number;
+  /** Events kept in memory; 0 turns the cache off. */
+  cacheSize?: number;
 }
+
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_QUEUE_SIZE = 1000;
+export const DEFAULT_CACHE_SIZE = 100;
+
+/** Failures that may pass if we wait: the network, a busy or failing server. */
+const RETRIABLE: ReadonlySet<FailureKind> = new Set<FailureKind>(["network", "timeout", "server", "rate-limited"]);
+
+/** After Flatpeak refuses the login, later messages fail at once for this long instead of logging in again each. */
+const LOGIN_REFUSAL_COOLDOWN_MS = 30_000;
 
 export class FlatpeakClient {
   private readonly transport: HttpTransport;
   private readonly tokens: TokenManager;
-  /** Aborted by `close()`: ends a shared login and every request in flight. */
+  private readonly limiter: RequestLimiter;
+  private readonly cache: EventCache;
+  private readonly inFlight = new SharedRequests<FlatpeakEvent>();
+  private readonly retry: RetryPolicy;
+  /** Aborted by `close()`: ends logins, retries, queued and running requests. */
   private readonly lifetime = new AbortController();
   private readonly configuredSecrets: string[];
   private readonly t: Translator;
+  private loginRefusal: { error: FlatpeakError; until: number } | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.t = options.translate;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.transport = new HttpTransport({ timeoutMs: options.timeoutMs, userAgent: options.userAgent });
+    this.cache = new EventCache(options.cacheSize ?? DEFAULT_CACHE_SIZE);
+    const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+    this.limiter = new RequestLimiter({
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      queueSize,
+      queueFull: () => this.failure({ kind: "queue-full", messageKey: "queueFull", vars: { size: queueSize } }),
+      cancelled: () => this.cancelled(),
+    });
     const { accountId, apiKey, bearerToken } = options.credentials;
     this.configuredSecrets = [apiKey, bearerToken, accountId].filter((s): s is string => Boolean(s));
     this.tokens = new TokenManager({
-      login: accountId && apiKey ? () => this.login(accountId, apiKey) : undefined,
+      login: accountId && apiKey ? () => this.loginWithRetries(accountId, apiKey) : undefined,
       initialToken: bearerToken,
-      cancelled: () => this.failure({ kind: "cancelled", messageKey: "cancelled" }),
+      cancelled: () => this.cancelled(),
       noCredentials: () => this.failure({ kind: "config", messageKey: "noCredentials" }),
     });
   }
@@ -52,8 +89,61 @@ export class FlatpeakClient {
     return this.tokens.loginCount;
   }
 
-  /** Fetches one event, logging in first when needed. `signal` cancels this request only. */
-  async getEvent(eventId: string, signal?: AbortSignal): Promise<FlatpeakEvent> {
+  /** Requests waiting for a turn, and events in the cache (for the benchmark and tests). */
+  get load(): { queued: number; running: number; shared: number; cached: number } {
+    return { queued: this.limiter.waiting, running: this.limiter.running, shared: this.inFlight.size, cached: this.cache.size };
+  }
+
+  /** Fetches one event. `signal` cancels this caller's wait; the fetch goes on while others wait for it. */
+  getEvent(eventId: string, signal?: AbortSignal): Promise<FlatpeakEvent> {
+    const cached = this.cache.get(eventId);
+    if (cached) return Promise.resolve(cached);
+    return this.inFlight.join(eventId, signal, (shared) => this.fetchWithRetries(eventId, shared), () => this.cancelled(eventId));
+  }
+
+  /** Ends everything in flight and frees the sockets. The client is not used again. */
+  close(): void {
+    this.lifetime.abort();
+    this.inFlight.abortAll();
+    this.limiter.close();
+    this.tokens.clear();
+    this.cache.clear();
+    this.transport.close();
+  }
+
+  private async fetchWithRetries(eventId: string, signal: AbortSignal): Promise<FlatpeakEvent> {
+    const event = await this.withRetries(() => this.limiter.run(() => this.fetchEvent(eventId, signal), signal), signal, eventId);
+    this.cache.set(eventId, event);
+    return event;
+  }
+
+  /** Runs `attempt` until it succeeds, fails for good, or the retries run out. */
+  private async withRetries<T>(attempt: () => Promise<T>, signal: AbortSignal, eventId?: string): Promise<T> {
+    for (let retry = 1; ; retry += 1) {
+      try {
+        return await attempt();
+      } catch (err) {
+        const delay = this.delayBeforeRetry(err, retry);
+        if (delay === undefined) throw this.withAttempts(err, retry);
+        if (isFlatpeakError(err) && err.kind === "rate-limited") this.limiter.pauseUntil(Date.now() + delay);
+        await sleep(delay, signal, () => this.cancelled(eventId));
+      }
+    }
+  }
+
+  private delayBeforeRetry(err: unknown, retry: number): number | undefined {
+    if (!isFlatpeakError(err) || !RETRIABLE.has(err.kind) || retry > this.retry.retries) return undefined;
+    return retryDelay(this.retry, retry, err.details.retryAfterSeconds);
+  }
+
+  /** Says in the message how often we tried, when it was more than once. */
+  private withAttempts(err: unknown, attempts: number): unknown {
+    if (!isFlatpeakError(err) || attempts === 1 || !RETRIABLE.has(err.kind)) return err;
+    return this.failure({ ...err.details, attempts });
+  }
+
+  /** One attempt: token, request, and on 401/403 one fresh login and one retry. */
+  private async fetchEvent(eventId: string, signal: AbortSignal): Promise<FlatpeakEvent> {
     const path = `/events/${encodeURIComponent(eventId)}`;
     const token = await this.tokens.get(signal);
     let response = await this.request(path, bearer(token), eventId, signal);
@@ -69,11 +159,19 @@ export class FlatpeakClient {
     return this.readEvent(response, eventId);
   }
 
-  /** Ends everything in flight and frees the sockets. The client is not used again. */
-  close(): void {
-    this.lifetime.abort();
-    this.tokens.clear();
-    this.transport.close();
+  /** The one login every waiting request shares; retried like a request, but never queued behind them. */
+  private async loginWithRetries(accountId: string, apiKey: string): Promise<IssuedToken> {
+    if (this.loginRefusal && Date.now() < this.loginRefusal.until) throw this.loginRefusal.error;
+    try {
+      const issued = await this.withRetries(() => this.login(accountId, apiKey), this.lifetime.signal);
+      this.loginRefusal = undefined;
+      return issued;
+    } catch (err) {
+      if (isFlatpeakError(err) && err.kind === "auth") {
+        this.loginRefusal = { error: err, until: Date.now() + LOGIN_REFUSAL_COOLDOWN_MS };
+      }
+      throw err;
+    }
   }
 
   private async login(accountId: string, apiKey: string): Promise<IssuedToken> {
@@ -104,7 +202,7 @@ export class FlatpeakClient {
         case "timeout":
           throw this.failure({ kind: "timeout", messageKey: "timeout", eventId, vars: { seconds: this.options.timeoutMs / 1000 } });
         case "cancelled":
-          throw this.failure({ kind: "cancelled", messageKey: "cancelled", eventId });
+          throw this.cancelled(eventId);
         case "too-large":
           throw this.failure({ kind: "bad-response", messageKey: "tooLarge", eventId });
         case "network":
@@ -148,7 +246,9 @@ export class FlatpeakClient {
     };
     if (authKey) return this.failure({ ...base, kind: "auth", messageKey: authKey });
     if (status === 404) return this.failure({ ...base, kind: "not-found", messageKey: "notFound" });
-    if (status === 422) return this.failure({ ...base, kind: "unprocessable", messageKey: unprocessableKey(api.code), vars: { version: this.options.apiVersion ?? "" } });
+    if (status === 422) {
+      return this.failure({ ...base, kind: "unprocessable", messageKey: unprocessableKey(api.code), vars: { version: this.options.apiVersion ?? "" } });
+    }
     if (status === 429) {
       return this.failure({ ...base, kind: "rate-limited", messageKey: "rateLimited", retryAfterSeconds: parseRetryAfter(response.headers["retry-after"]) });
     }
@@ -159,6 +259,10 @@ export class FlatpeakClient {
 
   private failure(details: FailureDetails): FlatpeakError {
     return createFailure(details, this.t);
+  }
+
+  private cancelled(eventId?: string): FlatpeakError {
+    return this.failure({ kind: "cancelled", messageKey: "cancelled", eventId });
   }
 
   /** Everything that must never be echoed back, should a server put it in an error body. */

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   timeout: "FLATPEAK_TIMEOUT",
   network: "FLATPEAK_NETWORK",
   "bad-response": "FLATPEAK_BAD_RESPONSE",
+  "queue-full": "FLATPEAK_QUEUE_FULL",
   cancelled: "FLATPEAK_CANCELLED",
   unexpected: "FLATPEAK_UNEXPECTED",
 } as const;
@@ -33,6 +34,8 @@ export interface FailureDetails {
   apiCode?: string;
   apiMessage?: string;
   retryAfterSeconds?: number;
+  /** How many times the request was tried, when more than once. */
+  attempts?: number;
   /** Extra placeholder values for the message (host, seconds, url, …). */
   vars?: Record<string, string | number>;
 }
@@ -80,6 +83,9 @@ function describeFailure(details: FailureDetails, t: Translator): string {
     status: details.statusCode ?? "",
   };
   let text = t(`errors.${details.messageKey}`, vars);
+  if (details.attempts !== undefined) {
+    text += t("errors.attempts", { count: details.attempts });
+  }
   if (details.retryAfterSeconds !== undefined) {
     text += t("errors.retryAfter", { seconds: details.retryAfterSeconds });
   }

@@ -4,10 +4,11 @@
  * request with the reason (the flow keeps running and the Catch node says why).
  */
 import { checkBaseUrl } from "./base-url";
-import { FlatpeakClient, type FlatpeakCredentials } from "./client";
+import { DEFAULT_CACHE_SIZE, DEFAULT_CONCURRENCY, DEFAULT_QUEUE_SIZE, FlatpeakClient, type FlatpeakCredentials } from "./client";
 import { createFailure, type FlatpeakError } from "./errors";
 import type { Translator } from "./i18n";
 import { USER_AGENT } from "./package-info";
+import { DEFAULT_RETRY_POLICY } from "./retry";
 import type { FlatpeakEvent } from "./types";
 import type { Node } from "node-red";
 
@@ -19,6 +20,16 @@ export interface ApiSettings {
   apiVersion?: string;
   /** Seconds per HTTP request. */
   timeout?: string | number;
+  /** Retries after a network error, timeout, 5xx or 429. */
+  retries?: string | number;
+  /** Longest single wait between retries, in seconds. */
+  maxBackoff?: string | number;
+  /** Requests to Flatpeak at the same time. */
+  concurrency?: string | number;
+  /** Messages that may wait for a turn before new ones are refused. */
+  queueSize?: string | number;
+  /** Events kept in memory; 0 = no cache. */
+  cacheSize?: string | number;
 }
 
 export interface FlatpeakApi {
@@ -47,10 +58,18 @@ export function createFlatpeakApi(settings: ApiSettings, credentials: FlatpeakCr
   return new FlatpeakClient({
     baseUrl: baseUrl.url,
     apiVersion: settings.apiVersion?.trim() || undefined,
-    timeoutMs: timeoutSeconds(settings.timeout) * 1000,
+    timeoutMs: numberSetting(settings.timeout, DEFAULT_TIMEOUT_SECONDS, 0.001) * 1000,
     credentials: { accountId, apiKey, bearerToken },
     translate: t,
     userAgent: USER_AGENT,
+    retry: {
+      ...DEFAULT_RETRY_POLICY,
+      retries: Math.floor(numberSetting(settings.retries, DEFAULT_RETRY_POLICY.retries, 0)),
+      maxDelayMs: numberSetting(settings.maxBackoff, DEFAULT_RETRY_POLICY.maxDelayMs / 1000, 0) * 1000,
+    },
+    concurrency: Math.floor(numberSetting(settings.concurrency, DEFAULT_CONCURRENCY, 1)),
+    queueSize: Math.floor(numberSetting(settings.queueSize, DEFAULT_QUEUE_SIZE, 0)),
+    cacheSize: Math.floor(numberSetting(settings.cacheSize, DEFAULT_CACHE_SIZE, 0)),
   });
 }
 
@@ -63,9 +82,11 @@ class UnusableApi implements FlatpeakApi {
   close(): void {}
 }
 
-function timeoutSeconds(value: string | number | undefined): number {
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_TIMEOUT_SECONDS;
+/** A number from the editor (a string there, maybe empty): the default when absent, unreadable or below `minimum`. */
+function numberSetting(value: string | number | undefined, fallback: number, minimum: number): number {
+  if (value === undefined || value === "") return fallback;
+  const number = Number(value);
+  return Number.isFinite(number) && number >= minimum ? number : fallback;
 }
 
 /** Pasted keys often carry a stray space or newline. */

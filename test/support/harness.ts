@@ -28,6 +28,12 @@ export interface FlowOptions {
   baseUrl?: string;
   apiVersion?: string;
   timeout?: number;
+  /** Retry and cache settings; the harness turns both off unless a test sets them (null = leave unset, i.e. the node's default). */
+  retries?: number | null;
+  maxBackoff?: number | null;
+  concurrency?: number | null;
+  queueSize?: number | null;
+  cacheSize?: number | null;
   eventOutput?: boolean;
   property?: string;
   propertyType?: string;
@@ -64,6 +70,13 @@ export function buildFlow(simulatorUrl: string, options: FlowOptions = {}): any[
     baseUrl: options.baseUrl ?? simulatorUrl,
     apiVersion: options.apiVersion ?? "",
     timeout: options.timeout ?? 5,
+    ...definedSettings({
+      retries: options.retries === undefined ? 0 : options.retries,
+      maxBackoff: options.maxBackoff,
+      concurrency: options.concurrency,
+      queueSize: options.queueSize,
+      cacheSize: options.cacheSize === undefined ? 0 : options.cacheSize,
+    }),
   });
   eventIds.forEach((id, index) => {
     const ports = [`${id}-battery`, `${id}-pv`, `${id}-ev`, `${id}-event`].slice(0, options.eventOutput ? 4 : 3);
@@ -86,6 +99,10 @@ export function buildFlow(simulatorUrl: string, options: FlowOptions = {}): any[
   flow.push({ id: "complete-all", z: TAB, type: "complete", scope: eventIds, uncaught: false, wires: [["completed"]] });
   flow.push({ id: "completed", z: TAB, type: "helper" });
   return flow;
+}
+
+function definedSettings(settings: Record<string, number | null | undefined>): Record<string, number> {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined && value !== null)) as Record<string, number>;
 }
 
 /** A deployed test flow and what it recorded. */
