@@ -75,6 +75,9 @@ export interface SimulatorStats {
   requests: RequestRecord[];
   /** Requests whose connection closed before an answer was sent. */
   abandoned: number;
+  /** API requests being answered right now, and the most there ever were at once. */
+  concurrent: number;
+  maxConcurrent: number;
 }
 
 export interface RequestRecord {
@@ -170,7 +173,10 @@ class SimulatorState {
     const record: RequestRecord = { route: route ?? "other", path: url.pathname, auth: authScheme(req), version };
     this.stats.requests.push(record);
     const stats = this.stats;
+    stats.concurrent += 1;
+    stats.maxConcurrent = Math.max(stats.maxConcurrent, stats.concurrent);
     res.on("close", () => {
+      stats.concurrent -= 1;
       if (res.writableFinished) record.status = res.statusCode;
       else stats.abandoned += 1;
     });
@@ -408,5 +414,5 @@ function sleep(ms: number): Promise<void> {
 }
 
 function emptyStats(): SimulatorStats {
-  return { logins: 0, eventRequests: 0, listRequests: 0, requests: [], abandoned: 0 };
+  return { logins: 0, eventRequests: 0, listRequests: 0, requests: [], abandoned: 0, concurrent: 0, maxConcurrent: 0 };
 }
