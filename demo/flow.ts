@@ -1,0 +1,249 @@
+/**
+ * The demo's Node-RED flow: inject buttons for the simulator's sample events,
+ * one flatpeak-event node, a Debug node per output and a Catch node for errors.
+ * Pure: builds JSON, writes nothing.
+ */
+import { createHash } from "node:crypto";
+import { SAMPLES, type SampleName } from "../simulator/sample-events";
+
+/** A node as it is stored in flows.json. */
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+export interface DemoFlow {
+  nodes: FlowNode[];
+  /** Keyed by config node id, as in an unencrypted flows_cred.json. */
+  credentials: Record<string, Record<string, string>>;
+}
+
+export interface DemoFlowOptions {
+  simulatorUrl: string;
+  accountId: string;
+  apiKey: string;
+}
+
+/** Samples that each show a different path through the node, in canvas order. */
+const DEMO_SAMPLES: SampleName[] = [
+  "fullDevice",
+  "batteryOnly",
+  "pvOnly",
+  "evChargerOnly",
+  "busbarFlatA",
+  "busbarFlatB",
+  "heatPumpOnly",
+  "noProperties",
+  "deletedDevice",
+  "customer",
+  "tariff",
+  "updateFailed",
+];
+
+/** Returned by the simulator as 404: valid in form, unknown to Flatpeak. */
+const UNKNOWN_EVENT_ID = "evt_000000000000000000000000";
+
+interface InjectValue {
+  payload: string;
+  payloadType: "str" | "json" | "num";
+}
+
+/** Inputs other than a plain event ID: the webhook shape and the two error paths. */
+const EXTRA_INJECTS: Array<{ key: string; name: string; value: InjectValue }> = [
+  {
+    key: "webhook",
+    name: "webhook delivery: object with id",
+    value: { payload: JSON.stringify({ id: SAMPLES.fullDevice.event.id, type: "device.update" }), payloadType: "json" },
+  },
+  { key: "unknown", name: "unknown event ID (404)", value: { payload: UNKNOWN_EVENT_ID, payloadType: "str" } },
+  { key: "bad", name: "bad input: the number 42", value: { payload: "42", payloadType: "num" } },
+];
+
+const TAB_LABEL = "Flatpeak demo";
+const OUTPUT_DEBUG_NAMES = ["battery", "PV", "EV charger", "whole event"];
+
+// Canvas layout (node centres): injects on the left, the event node in the middle, debug nodes on the right.
+const LEFT = 80;
+const EVENT_X = 560;
+const DEBUG_X = 840;
+const ROW = 40;
+const FIRST_INJECT_Y = 100;
+
+/** Stable 16-hex-digit ids, so a restart replaces the same nodes and the ids in the editor never change. */
+function nodeId(name: string): string {
+  return createHash("sha256").update(`flatpeak-demo:${name}`).digest("hex").slice(0, 16);
+}
+
+export function buildDemoFlow(options: DemoFlowOptions): DemoFlow {
+  const tab = nodeId("tab");
+  const config = nodeId("config");
+  const eventNode = nodeId("event");
+  const debugIds = OUTPUT_DEBUG_NAMES.map((name) => nodeId(`debug:${name}`));
+
+  const sampleInjects = DEMO_SAMPLES.map((name, row) =>
+    injectNode(tab, nodeId(`inject:${name}`), SAMPLES[name].title, { payload: SAMPLES[name].event.id, payloadType: "str" }, FIRST_INJECT_Y + row * ROW, eventNode),
+  );
+  const extrasTop = FIRST_INJECT_Y + sampleInjects.length * ROW + ROW / 2;
+  const extraInjects = EXTRA_INJECTS.map((extra, row) =>
+    injectNode(tab, nodeId(`inject:${extra.key}`), extra.name, extra.value, extrasTop + (row + 1) * ROW, eventNode),
+  );
+  const injects = [...sampleInjects, ...extraInjects];
+  const lastInjectY = extrasTop + extraInjects.length * ROW;
+  const eventY = snap((FIRST_INJECT_Y + lastInjectY) / 2);
+  const catchY = lastInjectY + ROW * 1.5;
+
+  const nodes: FlowNode[] = [
+    { id: tab, type: "tab", label: TAB_LABEL, disabled: false, info: "Rewritten by `npm start` on every run." },
+    configNode(config, options.simulatorUrl),
+    commentNode(tab, nodeId("comment:intro"), "Flatpeak demo: click an inject button, watch the Debug sidebar", introText(options.simulatorUrl), 40),
+    ...injects,
+    commentNode(tab, nodeId("comment:extras"), "A webhook delivery, an unknown event and bad input", extrasText(), extrasTop),
+    {
+      id: eventNode,
+      type: "flatpeak-event",
+      z: tab,
+      name: "",
+      server: config,
+      property: "payload",
+      propertyType: "msg",
+      eventOutput: true,
+      outputs: 4,
+      x: EVENT_X,
+      y: eventY,
+      wires: debugIds.map((id) => [id]),
+    },
+    ...OUTPUT_DEBUG_NAMES.map((name, index) => debugNode(tab, debugIds[index], name, "payload", eventY + (index - 1.5) * ROW * 1.5)),
+    {
+      id: nodeId("catch"),
+      type: "catch",
+      z: tab,
+      name: "errors of flatpeak event",
+      scope: [eventNode],
+      uncaught: false,
+      x: EVENT_X,
+      y: catchY,
+      wires: [[nodeId("debug:errors")]],
+    },
+    // The whole message, so that msg.error and msg.statusCode are visible.
+    debugNode(tab, nodeId("debug:errors"), "errors", "true", catchY),
+  ];
+
+  return {
+    nodes,
+    credentials: { [config]: { accountId: options.accountId, apiKey: options.apiKey } },
+  };
+}
+
+function configNode(id: string, simulatorUrl: string): FlowNode {
+  return { id, type: "flatpeak-config", name: "Flatpeak simulator", baseUrl: simulatorUrl, apiVersion: "", timeout: 15 };
+}
+
+function injectNode(tab: string, id: string, name: string, value: InjectValue, y: number, target: string): FlowNode {
+  return {
+    id,
+    type: "inject",
+    z: tab,
+    name,
+    props: [{ p: "payload" }],
+    repeat: "",
+    crontab: "",
+    once: false,
+    onceDelay: 0.1,
+    topic: "",
+    payload: value.payload,
+    payloadType: value.payloadType,
+    x: leftAligned(name),
+    y,
+    wires: [[target]],
+  };
+}
+
+/** `complete` is "payload" for msg.payload (its topic still shows) or "true" for the whole message. */
+function debugNode(tab: string, id: string, name: string, complete: "payload" | "true", y: number): FlowNode {
+  return {
+    id,
+    type: "debug",
+    z: tab,
+    name,
+    active: true,
+    tosidebar: true,
+    console: false,
+    tostatus: false,
+    complete,
+    targetType: complete === "true" ? "full" : "msg",
+    statusVal: "",
+    statusType: "auto",
+    x: DEBUG_X,
+    y: snap(y),
+    wires: [],
+  };
+}
+
+function commentNode(tab: string, id: string, name: string, info: string, y: number): FlowNode {
+  return { id, type: "comment", z: tab, name, info, x: leftAligned(name), y, wires: [] };
+}
+
+/**
+ * The x (a node's centre) that puts the node's left edge at LEFT. Node-RED
+ * stores centres and sizes a node as 20 × ceil((label width + 50) / 20), at
+ * least 100 px; the label width is estimated from Helvetica's character widths
+ * at the editor's 14 px (Arial's are the same). Other fonts may shift a node by 10 px.
+ */
+function leftAligned(label: string): number {
+  const width = Math.max(100, 20 * Math.ceil((labelWidth(label) + 50) / 20));
+  return LEFT + width / 2;
+}
+
+/** Helvetica advance widths in 1/1000 em, by character; others count as 556 (a digit). */
+const CHAR_WIDTHS: Array<[string, number]> = [
+  ["ijl", 222],
+  [" ftI!,.:;/[]|", 278],
+  ["r()-`{}", 333],
+  ["cksvxyzJ", 500],
+  ["+<=>", 584],
+  ["FTZ", 611],
+  ["ABEKPSVXY", 667],
+  ["CDHNRUw", 722],
+  ["GOQ", 778],
+  ["mM", 833],
+  ["W", 944],
+];
+
+function labelWidth(label: string): number {
+  let units = 0;
+  for (const char of label) units += CHAR_WIDTHS.find(([chars]) => chars.includes(char))?.[1] ?? 556;
+  // About 1% less for kerning, as measured against the editor in Chromium.
+  return (units * 14 * 0.99) / 1000;
+}
+
+/** Node-RED's grid is 20 px. */
+function snap(value: number): number {
+  return Math.round(value / 20) * 20;
+}
+
+function introText(simulatorUrl: string): string {
+  return [
+    `This flow talks to the **Flatpeak simulator** at ${simulatorUrl}, started by \`npm start\` with a demo account: no Flatpeak account is needed.`,
+    "",
+    "1. Click the button on the left of an inject node. Each one sends a Flatpeak event ID to the **flatpeak event** node.",
+    "2. The node fetches the event and sends the device's **battery** on output 1, **PV** on output 2 and **EV charger** on output 3; " +
+      "output 4 (enabled here) carries the **whole event**.",
+    "3. Open the **Debug** sidebar (bug icon, top right). Each message shows `msg.topic` (`flatpeak/<device id>/<section>`) and the section as `msg.payload`.",
+    "",
+    "A section the device does not have sends nothing. Events that are not about a device (customer, tariff, …) send only the whole event; " +
+      "the node's status says so. Errors reach the Catch node and the **errors** debug node, with `msg.error` and `msg.statusCode`.",
+    "",
+    "Make the simulator misbehave, for example answer the next event request with HTTP 503:",
+    "",
+    `    curl -X POST ${simulatorUrl}/_simulator/faults -H 'Content-Type: application/json' -d '{"route":"event","kind":"status","status":503,"times":1}'`,
+    "",
+    `and clear all faults with \`curl -X DELETE ${simulatorUrl}/_simulator/faults\`.`,
+    "",
+    "`npm start` rewrites this flow on every run: export anything you want to keep.",
+  ].join("\n");
+}
+
+function extrasText(): string {
+  return [
+    "- **webhook delivery**: an object with the event ID in `id`, as Flatpeak POSTs it to a webhook; the node reads `id` and fetches the event.",
+    `- **unknown event ID**: well-formed but unknown (${UNKNOWN_EVENT_ID}); the simulator answers 404 and the **errors** debug node shows it.`,
+    "- **bad input**: the number 42 is rejected before any request is made.",
+  ].join("\n");
+}

@@ -1,0 +1,86 @@
+/**
+ * Prepares the demo's Node-RED user directory (`.demo/`): a link to this
+ * package, settings.js, and a fresh flow with its credentials on every start.
+ */
+import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DemoFlow } from "./flow";
+import { LOOPBACK } from "./net";
+
+export interface UserDirOptions {
+  root: string;
+  userDir: string;
+  uiPort: number;
+  flow: DemoFlow;
+}
+
+/** Runtime state from an earlier run: flows, their backups, and the `.config.*.json` registry/user/runtime files. */
+const STALE_FILE = /^(\.?flows(_cred)?\.json(\.backup)?|\.config\..+\.json(\.backup)?)$/;
+
+export function prepareUserDir(options: UserDirOptions): void {
+  mkdirSync(options.userDir, { recursive: true });
+  removeStaleFiles(options.userDir);
+  linkPackage(options.root, options.userDir);
+  writeFileSync(join(options.userDir, "settings.js"), settingsFile(options.uiPort));
+  writeJson(join(options.userDir, "flows.json"), options.flow.nodes);
+  // Plain JSON, readable because settings.js sets credentialSecret: false (demo credentials only).
+  writeJson(join(options.userDir, "flows_cred.json"), options.flow.credentials);
+}
+
+function removeStaleFiles(userDir: string): void {
+  for (const name of readdirSync(userDir)) {
+    if (STALE_FILE.test(name)) rmSync(join(userDir, name), { force: true });
+  }
+}
+
+/**
+ * Node-RED loads modules from `<userDir>/node_modules`, and follows links there,
+ * so a link to the repository loads the freshly built dist/ with no `npm pack`.
+ * A junction needs no special rights on Windows; elsewhere the type is ignored.
+ */
+function linkPackage(root: string, userDir: string): void {
+  const modules = join(userDir, "node_modules");
+  const link = join(modules, packageName(root));
+  mkdirSync(modules, { recursive: true });
+  removeEntry(link);
+  symlinkSync(root, link, "junction");
+}
+
+/** Removes a link without following it, or an installed copy that would shadow the link. */
+function removeEntry(path: string): void {
+  let isLink: boolean;
+  try {
+    isLink = lstatSync(path).isSymbolicLink();
+  } catch {
+    return;
+  }
+  if (isLink) unlinkSync(path);
+  else rmSync(path, { recursive: true, force: true });
+}
+
+function packageName(root: string): string {
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name?: unknown };
+  if (typeof manifest.name !== "string") throw new Error("package.json has no name");
+  return manifest.name;
+}
+
+function settingsFile(uiPort: number): string {
+  const settings = {
+    uiPort,
+    // The demo has no admin login: keep the editor on this machine.
+    uiHost: LOOPBACK,
+    flowFile: "flows.json",
+    flowFilePretty: true,
+    // Lets the demo write its credentials as plain JSON; never do this with real keys.
+    credentialSecret: false,
+    logging: { console: { level: "info", metrics: false, audit: false } },
+    // No update-check consent prompt and no tours over the demo.
+    telemetry: { enabled: false },
+    editorTheme: { tours: false },
+  };
+  return `// Written by \`npm start\` (demo/user-dir.ts) on every run: changes here are lost.\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`;
+}
+
+function writeJson(path: string, value: unknown): void {
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
