@@ -125,7 +125,7 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
       const { statusCode, apiCode, eventId, retryAfterSeconds } = error.details;
       const target = msg as NodeMessageInFlow & Record<string, unknown>;
       if (statusCode !== undefined) target.statusCode = statusCode;
-      target.flatpeak = { error: { code: error.code, statusCode, apiCode, eventId, retryAfter: retryAfterSeconds } };
+      target.flatpeak = { error: withoutUndefined({ code: error.code, statusCode, apiCode, eventId, retryAfter: retryAfterSeconds }) };
       node.status({ fill: "red", shape: "ring", text: errorStatusText(error.kind, statusCode, t) });
       done(error);
     }
@@ -142,6 +142,11 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
 function describeReceived(received: ReceivedValue, t: Translator): string {
   const vars = { ...received.vars, inner: received.inner ? describeReceived(received.inner, t) : "" };
   return t(`errors.received.${received.key}`, vars);
+}
+
+/** Leaves out absent fields, which the Debug sidebar would otherwise list as "undefined". */
+function withoutUndefined(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
 function errorStatusText(kind: FailureKind, statusCode: number | undefined, t: Translator): string {

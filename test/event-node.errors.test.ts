@@ -271,3 +271,16 @@ describe("flatpeak-event: configuration errors", function () {
     statusesOf(flow.node())[0].should.eql({ fill: "red", shape: "ring", text: "no config node" });
   });
 });
+
+describe("flatpeak-event: error details", function () {
+  const env = useSimulator();
+
+  it("puts only the known details in msg.flatpeak.error", async function () {
+    const flow = await deploy(env.sim);
+    const invalid = await flow.run({ payload: 42 });
+    invalid.error!.flatpeak.error.should.eql({ code: "FLATPEAK_INVALID_INPUT" });
+
+    const missing = await flow.run({ payload: "evt_000000000000000000000000" });
+    missing.error!.flatpeak.error.should.eql({ code: "FLATPEAK_NOT_FOUND", statusCode: 404, eventId: "evt_000000000000000000000000" });
+  });
+});

@@ -117,3 +117,15 @@ describe("Flatpeak simulator", function () {
     (await get(sim, `/events/${SAMPLES.fullDevice.event.id}`, { Authorization: bearer })).status.should.equal(200);
   });
 });
+
+describe("Flatpeak simulator start-up", function () {
+  it("rejects when its port is taken", async function () {
+    const first = await startSimulator();
+    try {
+      const port = Number(new URL(first.url).port);
+      await startSimulator({ port }).should.be.rejectedWith(/EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
+  });
+});
