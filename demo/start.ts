@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   listenForStopSignals();
 
   const simulatorPort = await choosePort(simulatorPortWanted);
-  // startSimulator does not reject when its port is taken, so the port is checked first.
+  // A taken port is swapped for a free one, so a second demo or another service does not stop this one.
   demo.simulator = await startSimulator({ port: simulatorPort.port, host: LOOPBACK });
   const editorPort = await choosePort(editorPortWanted);
   const editorUrl = `http://${LOOPBACK}:${editorPort.port}/`;
