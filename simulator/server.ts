@@ -63,6 +63,11 @@ export interface SimulatorOptions {
   /** The account's default API version; older requested versions get 422. */
   accountVersion?: string;
   events?: FlatpeakEvent[];
+  /**
+   * Answer any ID starting `evt_gen` with a full device event of that ID, so a
+   * benchmark can ask for thousands of different events.
+   */
+  generateEvents?: boolean;
   /** Mode of the account's keys (`live_mode` in the login answer). */
   liveMode?: boolean;
 }
@@ -203,8 +208,14 @@ class SimulatorState {
     if (route === "login") return this.login(req, res);
     if (!this.isAuthorised(req)) return sendJson(res, this.options.authRejectionStatus ?? 403, { message: "Bad credentials" });
     if (route === "list") return this.list(url, res);
-    const event = eventId !== undefined ? this.events.get(eventId) : undefined;
+    const event = eventId !== undefined ? this.eventById(eventId) : undefined;
     return event ? sendJson(res, 200, event) : sendJson(res, 404, { message: "Not Found" });
+  }
+
+  private eventById(eventId: string): FlatpeakEvent | undefined {
+    const stored = this.events.get(eventId);
+    if (stored || !this.options.generateEvents || !eventId.startsWith("evt_gen")) return stored;
+    return { ...SAMPLE_EVENTS[0], id: eventId };
   }
 
   private get accountVersion(): string {

@@ -129,3 +129,19 @@ describe("Flatpeak simulator start-up", function () {
     }
   });
 });
+
+describe("Flatpeak simulator generated events", function () {
+  it("answers any evt_gen… ID with a device event of that ID when asked to", async function () {
+    const sim = await startSimulator({ generateEvents: true });
+    try {
+      const login = await get(sim, "/login", { Authorization: BASIC });
+      const answer = await get(sim, "/events/evt_gen12345", { Authorization: `Bearer ${login.body.bearer_token}` });
+      answer.status.should.equal(200);
+      answer.body.id.should.equal("evt_gen12345");
+      answer.body.data.should.eql(SAMPLES.fullDevice.event.data);
+      (await get(sim, "/events/evt_other1", { Authorization: `Bearer ${login.body.bearer_token}` })).status.should.equal(404);
+    } finally {
+      await sim.close();
+    }
+  });
+});
