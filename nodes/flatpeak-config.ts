@@ -1,10 +1,11 @@
 /**
  * `flatpeak-config`: holds the Flatpeak credentials and one API client that
  * every event node using this config shares (one token, one login, one set
- * of sockets).
+ * of sockets). Also answers the editor's "Test connection" button.
  */
 import type { Node, NodeAPI, NodeDef } from "node-red";
 import type { FlatpeakCredentials } from "./lib/client";
+import { asTestRequest, testConnection } from "./lib/connection-test";
 import { createFlatpeakApi, type ApiSettings, type FlatpeakConfigNode } from "./lib/flatpeak-api";
 import { createTranslator } from "./lib/i18n";
 
@@ -26,5 +27,12 @@ export = function registerFlatpeakConfig(RED: NodeAPI): void {
       apiKey: { type: "password" },
       bearerToken: { type: "password" },
     },
+  });
+
+  // Registered once per load, not per node: the editor calls it with a relative URL.
+  RED.httpAdmin.post("/flatpeak-config/test-connection", RED.auth.needsPermission("flatpeak-config.write"), (req, res) => {
+    void testConnection(asTestRequest(req.body), (id) => RED.nodes.getCredentials(id) as FlatpeakCredentials | undefined, t).then((answer) =>
+      res.json(answer),
+    );
   });
 };

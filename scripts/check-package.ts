@@ -488,7 +488,7 @@ async function checkExamples(red: NodeRed): Promise<void> {
       const creds = isRecord(node.credentials) ? node.credentials : {};
       for (const key of ["apiKey", "bearerToken"]) {
         const value = creds[key];
-        expect(value === undefined || value === "" || /^\$\{[^}]+\}$/.test(String(value)), `example ${example} carries credentials.${key}: examples must ship without secrets`);
+        expect(value === undefined || value === "" || (typeof value === "string" && /^\$\{[^}]+\}$/.test(value)), `example ${example} carries credentials.${key}: examples must ship without secrets`);
       }
     }
     expect(!hasSecret(flow.text), `example ${example} contains the API key or a bearer token`);
@@ -602,7 +602,7 @@ async function checkFlowErrors(red: NodeRed, sim: Simulator): Promise<void> {
   expect(typeof missingError.message === "string" && missingError.message.includes(missingId), `the 404 error does not name the event: ${missing.text.slice(0, 500)}`);
   const simSaw = sim.stats.requests.find((r) => r.path === `/events/${missingId}`);
   expect(simSaw?.status === 404, `the simulator did not answer 404 for /events/${missingId}`);
-  ok(`GET /fp-check?id=${missingId}: 404 via Catch: "${missingError.message}"`);
+  ok(`GET /fp-check?id=${missingId}: 404 via Catch: "${String(missingError.message)}"`);
 
   const eventRequestsBefore = sim.stats.eventRequests;
   const requestsBefore = sim.stats.requests.length;
@@ -611,7 +611,7 @@ async function checkFlowErrors(red: NodeRed, sim: Simulator): Promise<void> {
   const invalidError = parseJson(invalid, "invalid-input answer") as { message?: unknown };
   expect(typeof invalidError.message === "string" && invalidError.message.includes("not-an-id"), `the invalid-input error does not say what was received: ${invalid.text.slice(0, 500)}`);
   expect(sim.stats.eventRequests === eventRequestsBefore && sim.stats.requests.length === requestsBefore, "the simulator got a request for an invalid event ID");
-  ok(`GET /fp-check?id=not-an-id: ${invalid.status} via Catch, no request made: "${invalidError.message}"`);
+  ok(`GET /fp-check?id=not-an-id: ${invalid.status} via Catch, no request made: "${String(invalidError.message)}"`);
 
   for (const answer of [missing, invalid]) {
     expect(!hasSecret(answer.text), `an error answer contains the API key or a bearer token: ${answer.text.slice(0, 500)}`);

@@ -162,7 +162,7 @@ describe("fuzz: server behaviour at the client", function () {
           fc.array(fc.tuple(fc.constantFrom("login", "event", undefined), serverBehaviour, fc.integer({ min: 1, max: 3 })), { minLength: 1, maxLength: 3 }),
           async (faults) => {
             env.sim.clearFaults();
-            for (const [route, fault, times] of faults) env.sim.addFault({ ...fault, route: route as Fault["route"], times });
+            for (const [route, fault, times] of faults) env.sim.addFault({ ...fault, route: route, times });
             if (faults.some(([route]) => route !== "event")) env.sim.expireTokens();
             const ids = await sendAll(flow, [SAMPLES.fullDevice.event.id, SAMPLES.customer.event.id]);
             cases += 1;

@@ -40,6 +40,14 @@ export interface ClientOptions {
   cacheSize?: number;
 }
 
+/** What a request is for, as error messages name it. */
+type RequestTarget = Pick<FailureDetails, "eventId" | "operation">;
+
+export interface ConnectionInfo {
+  /** From the login answer: whether the key is a live (not test) key. Unknown with a bearer token given directly. */
+  liveMode?: boolean;
+}
+
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_QUEUE_SIZE = 1000;
 export const DEFAULT_CACHE_SIZE = 100;
@@ -62,6 +70,7 @@ export class FlatpeakClient {
   private readonly configuredSecrets: string[];
   private readonly t: Translator;
   private loginRefusal: { error: FlatpeakError; until: number } | undefined;
+  private liveMode: boolean | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.t = options.translate;
@@ -142,21 +151,39 @@ export class FlatpeakClient {
     return this.failure({ ...err.details, attempts });
   }
 
-  /** One attempt: token, request, and on 401/403 one fresh login and one retry. */
+  /** One attempt at fetching an event. */
   private async fetchEvent(eventId: string, signal: AbortSignal): Promise<FlatpeakEvent> {
-    const path = `/events/${encodeURIComponent(eventId)}`;
-    const token = await this.tokens.get(signal);
-    let response = await this.request(path, bearer(token), eventId, signal);
-    if (isAuthRejection(response.status)) {
-      if (!this.tokens.canLogin) throw this.statusFailure(response, eventId, "bearerRejected");
-      // The token may have expired early or been revoked: log in once more and retry once.
-      this.tokens.reject(token);
-      const fresh = await this.tokens.get(signal);
-      response = await this.request(path, bearer(fresh), eventId, signal);
-      if (isAuthRejection(response.status)) throw this.statusFailure(response, eventId, "rejectedAfterLogin");
-    }
-    if (response.status !== 200) throw this.statusFailure(response, eventId);
+    const target = { eventId };
+    const response = await this.authorizedGet(`/events/${encodeURIComponent(eventId)}`, target, signal);
+    if (response.status !== 200) throw this.statusFailure(response, target);
     return this.readEvent(response, eventId);
+  }
+
+  /**
+   * Logs in (if needed) and lists one event: proves the base URL, credentials
+   * and API version work, without needing an event ID. For the editor's
+   * "Test connection" button; not retried, so the answer comes quickly.
+   */
+  async checkConnection(signal?: AbortSignal): Promise<ConnectionInfo> {
+    const target: RequestTarget = { operation: "connection" };
+    const response = await this.authorizedGet("/events?limit=1", target, signal);
+    if (response.status !== 200) throw this.statusFailure(response, target);
+    const body = parseJson(response.body) as { object?: unknown } | undefined;
+    if (body?.object !== "list") throw this.failure({ kind: "bad-response", messageKey: "notList", statusCode: response.status, ...target });
+    return { liveMode: this.liveMode };
+  }
+
+  /** GET with the bearer token; on 401/403 one fresh login and one retry, as Flatpeak tokens can expire early. */
+  private async authorizedGet(path: string, target: RequestTarget, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    const token = await this.tokens.get(signal);
+    const response = await this.request(path, bearer(token), target, signal);
+    if (!isAuthRejection(response.status)) return response;
+    if (!this.tokens.canLogin) throw this.statusFailure(response, target, "bearerRejected");
+    this.tokens.reject(token);
+    const fresh = await this.tokens.get(signal);
+    const retried = await this.request(path, bearer(fresh), target, signal);
+    if (isAuthRejection(retried.status)) throw this.statusFailure(retried, target, "rejectedAfterLogin");
+    return retried;
   }
 
   /** The one login every waiting request shares; retried like a request, but never queued behind them. */
@@ -176,22 +203,18 @@ export class FlatpeakClient {
 
   private async login(accountId: string, apiKey: string): Promise<IssuedToken> {
     const basic = Buffer.from(`${accountId}:${apiKey}`, "utf8").toString("base64");
-    const response = await this.request("/login", { Authorization: `Basic ${basic}` }, undefined, undefined);
-    if (isAuthRejection(response.status)) throw this.statusFailure(response, undefined, "loginRefused");
-    if (response.status !== 200) throw this.statusFailure(response);
+    const response = await this.request("/login", { Authorization: `Basic ${basic}` }, {}, undefined);
+    if (isAuthRejection(response.status)) throw this.statusFailure(response, {}, "loginRefused");
+    if (response.status !== 200) throw this.statusFailure(response, {});
     const body = parseJson(response.body) as Partial<LoginResponse> | undefined;
     if (!body || typeof body.bearer_token !== "string" || body.bearer_token.length === 0) {
       throw this.failure({ kind: "bad-response", messageKey: "loginInvalid", statusCode: response.status });
     }
+    if (typeof body.live_mode === "boolean") this.liveMode = body.live_mode;
     return { token: body.bearer_token, expiresInSeconds: typeof body.expires_in === "number" ? body.expires_in : undefined };
   }
 
-  private async request(
-    path: string,
-    headers: Record<string, string>,
-    eventId: string | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<HttpResponse> {
+  private async request(path: string, headers: Record<string, string>, target: RequestTarget, signal: AbortSignal | undefined): Promise<HttpResponse> {
     const allHeaders = this.options.apiVersion ? { ...headers, "Flatpeak-Version": this.options.apiVersion } : headers;
     try {
       return await this.transport.get(this.options.baseUrl + path, allHeaders, [signal, this.lifetime.signal]);
@@ -200,16 +223,16 @@ export class FlatpeakClient {
       const problem = err.failure;
       switch (problem.problem) {
         case "timeout":
-          throw this.failure({ kind: "timeout", messageKey: "timeout", eventId, vars: { seconds: this.options.timeoutMs / 1000 } });
+          throw this.failure({ kind: "timeout", messageKey: "timeout", ...target, vars: { seconds: this.options.timeoutMs / 1000 } });
         case "cancelled":
-          throw this.cancelled(eventId);
+          throw this.failure({ kind: "cancelled", messageKey: "cancelled", ...target });
         case "too-large":
-          throw this.failure({ kind: "bad-response", messageKey: "tooLarge", eventId });
+          throw this.failure({ kind: "bad-response", messageKey: "tooLarge", ...target });
         case "network":
           throw this.failure({
             kind: "network",
             messageKey: "network",
-            eventId,
+            ...target,
             vars: { host: new URL(this.options.baseUrl).host, code: problem.networkCode },
           });
       }
@@ -233,13 +256,13 @@ export class FlatpeakClient {
   }
 
   /** Explains a non-200 answer, using what Flatpeak's error body says. */
-  private statusFailure(response: HttpResponse, eventId?: string, authKey?: string): FlatpeakError {
+  private statusFailure(response: HttpResponse, target: RequestTarget, authKey?: string): FlatpeakError {
     const status = response.status;
     const api = readErrorBody(parseJson(response.body));
     const base: FailureDetails = {
       kind: "bad-response",
       messageKey: "unexpectedStatus",
-      eventId,
+      ...target,
       statusCode: status,
       apiCode: api.code && sanitizeServerText(api.code, this.secrets(), 60),
       apiMessage: api.message && sanitizeServerText(api.message, this.secrets()),

@@ -27,8 +27,9 @@ export interface FailureDetails {
   kind: FailureKind;
   /** The catalog key (under `errors.`) that explains this failure to a person. */
   messageKey: string;
-  /** Logging in, or fetching this event. */
+  /** The event being fetched; without it the failure happened logging in, or checking the connection. */
   eventId?: string;
+  operation?: "connection";
   statusCode?: number;
   /** Flatpeak's own error code and message, when its body had them (already redacted). */
   apiCode?: string;
@@ -75,7 +76,9 @@ export function createFailure(details: FailureDetails, t: Translator): FlatpeakE
 }
 
 function describeFailure(details: FailureDetails, t: Translator): string {
-  const target = details.eventId ? t("errors.target.event", { id: details.eventId }) : t("errors.target.login");
+  const target = details.eventId
+    ? t("errors.target.event", { id: details.eventId })
+    : t(details.operation === "connection" ? "errors.target.connection" : "errors.target.login");
   const vars: Record<string, string | number> = {
     ...details.vars,
     target,

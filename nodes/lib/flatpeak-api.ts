@@ -4,7 +4,7 @@
  * request with the reason (the flow keeps running and the Catch node says why).
  */
 import { checkBaseUrl } from "./base-url";
-import { DEFAULT_CACHE_SIZE, DEFAULT_CONCURRENCY, DEFAULT_QUEUE_SIZE, FlatpeakClient, type FlatpeakCredentials } from "./client";
+import { DEFAULT_CACHE_SIZE, DEFAULT_CONCURRENCY, DEFAULT_QUEUE_SIZE, FlatpeakClient, type ConnectionInfo, type FlatpeakCredentials } from "./client";
 import { createFailure, type FlatpeakError } from "./errors";
 import type { Translator } from "./i18n";
 import { USER_AGENT } from "./package-info";
@@ -34,6 +34,7 @@ export interface ApiSettings {
 
 export interface FlatpeakApi {
   getEvent(eventId: string, signal?: AbortSignal): Promise<FlatpeakEvent>;
+  checkConnection(signal?: AbortSignal): Promise<ConnectionInfo>;
   readonly loginCount: number;
   /** Set when the settings cannot work; every request then fails with it. */
   readonly problem?: FlatpeakError;
@@ -77,6 +78,9 @@ class UnusableApi implements FlatpeakApi {
   readonly loginCount = 0;
   constructor(readonly problem: FlatpeakError) {}
   getEvent(): Promise<FlatpeakEvent> {
+    return Promise.reject(this.problem);
+  }
+  checkConnection(): Promise<ConnectionInfo> {
     return Promise.reject(this.problem);
   }
   close(): void {}
