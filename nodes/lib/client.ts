@@ -110,6 +110,20 @@ export class FlatpeakClient {
     return this.inFlight.join(eventId, signal, (shared) => this.fetchWithRetries(eventId, shared), () => this.cancelled(eventId));
   }
 
+  /**
+   * Logs in (if needed) and lists one event: proves the base URL, credentials
+   * and API version work, without needing an event ID (the editor's
+   * "Test connection" button).
+   */
+  async checkConnection(signal?: AbortSignal): Promise<ConnectionInfo> {
+    const target: RequestTarget = { operation: "connection" };
+    const response = await this.authorizedGet("/events?limit=1", target, signal);
+    if (response.status !== 200) throw this.statusFailure(response, target);
+    const body = parseJson(response.body) as { object?: unknown } | undefined;
+    if (body?.object !== "list") throw this.failure({ kind: "bad-response", messageKey: "notList", statusCode: response.status, ...target });
+    return { liveMode: this.liveMode };
+  }
+
   /** Ends everything in flight and frees the sockets. The client is not used again. */
   close(): void {
     this.lifetime.abort();
@@ -157,20 +171,6 @@ export class FlatpeakClient {
     const response = await this.authorizedGet(`/events/${encodeURIComponent(eventId)}`, target, signal);
     if (response.status !== 200) throw this.statusFailure(response, target);
     return this.readEvent(response, eventId);
-  }
-
-  /**
-   * Logs in (if needed) and lists one event: proves the base URL, credentials
-   * and API version work, without needing an event ID. For the editor's
-   * "Test connection" button; not retried, so the answer comes quickly.
-   */
-  async checkConnection(signal?: AbortSignal): Promise<ConnectionInfo> {
-    const target: RequestTarget = { operation: "connection" };
-    const response = await this.authorizedGet("/events?limit=1", target, signal);
-    if (response.status !== 200) throw this.statusFailure(response, target);
-    const body = parseJson(response.body) as { object?: unknown } | undefined;
-    if (body?.object !== "list") throw this.failure({ kind: "bad-response", messageKey: "notList", statusCode: response.status, ...target });
-    return { liveMode: this.liveMode };
   }
 
   /** GET with the bearer token; on 401/403 one fresh login and one retry, as Flatpeak tokens can expire early. */

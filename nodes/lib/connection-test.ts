@@ -39,6 +39,7 @@ export async function testConnection(
     apiKey: request.apiKey === UNCHANGED_PASSWORD ? saved.apiKey : request.apiKey,
     bearerToken: request.bearerToken === UNCHANGED_PASSWORD ? saved.bearerToken : request.bearerToken,
   };
+  // No retries: the person clicking the button wants the first answer, not one 30 s later.
   const api = createFlatpeakApi({ ...request, retries: 0, cacheSize: 0 }, credentials, t);
   try {
     const info = await api.checkConnection();
