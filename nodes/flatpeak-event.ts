@@ -4,6 +4,7 @@
  * whole event on output 4 when enabled).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-red";
+import { sharedAbortController } from "./lib/abort";
 import type { FlatpeakConfigNode } from "./lib/flatpeak-api";
 import { FlatpeakError, isFlatpeakError, type FailureKind } from "./lib/errors";
 import { readEventId, type ReceivedValue } from "./lib/event-input";
@@ -34,7 +35,7 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
     const propertyType = def.propertyType || "msg";
     const eventOutput = def.eventOutput === true;
     /** Aborted at close: cancels requests in flight, and nothing is sent after it. */
-    const closing = new AbortController();
+    const closing = sharedAbortController();
     const inFlight = new Set<Promise<void>>();
 
     if (!config) node.status({ fill: "red", shape: "ring", text: t("status.noConfig") });

@@ -139,6 +139,25 @@ describe("resilience: limits, cache and close", function () {
     env.sim.stats.eventRequests.should.equal(40);
   });
 
+  it("handles a burst of 300 messages without a process warning", async function () {
+    const warnings: Error[] = [];
+    const record = (warning: Error): void => void warnings.push(warning);
+    process.on("warning", record);
+    try {
+      const flow = await deploy(env.sim, { concurrency: 16, queueSize: 1000 });
+      const ids = Array.from({ length: 300 }, (_, i) => {
+        const id = `evt_flood${String(i).padStart(4, "0")}`;
+        env.sim.addEvent({ ...FULL, id });
+        return flow.send({ payload: id });
+      });
+      await waitFor(() => ids.every((id) => flow.ended(id)), 20_000, "all end");
+      ids.every((id) => flow.outcome(id).completed).should.be.true();
+    } finally {
+      process.off("warning", record);
+    }
+    warnings.map((w) => w.message).should.eql([]);
+  });
+
   it("refuses messages beyond the queue with a clear error, and loses none silently", async function () {
     const flow = await deploy(env.sim, { concurrency: 1, queueSize: 5 });
     env.sim.addFault({ route: "event", kind: "slow", delayMs: 50 });

@@ -1,4 +1,16 @@
 /** Small helpers around AbortSignal that also run on Node 18 (no `AbortSignal.any`). */
+import { setMaxListeners } from "node:events";
+
+/**
+ * An AbortController for a long-lived owner (a node, a client) whose signal
+ * every queued or running request listens to. Their number is bounded by the
+ * queue, not by 10, so Node's leak warning would only alarm users.
+ */
+export function sharedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
 
 export interface Deadline {
   /** Aborts when any parent aborts or the time runs out. */

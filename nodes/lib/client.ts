@@ -6,6 +6,7 @@
  * A fetch goes: cache → one shared request per event ID → retries with
  * backoff → a turn in the limiter → token → HTTP (→ one re-login on 401/403).
  */
+import { sharedAbortController } from "./abort";
 import { EventCache } from "./event-cache";
 import { createFailure, isFlatpeakError, readErrorBody, sanitizeServerText, type FailureDetails, type FailureKind, type FlatpeakError } from "./errors";
 import { checkEvent } from "./event-shaping";
@@ -66,7 +67,7 @@ export class FlatpeakClient {
   private readonly inFlight = new SharedRequests<FlatpeakEvent>();
   private readonly retry: RetryPolicy;
   /** Aborted by `close()`: ends logins, retries, queued and running requests. */
-  private readonly lifetime = new AbortController();
+  private readonly lifetime = sharedAbortController();
   private readonly configuredSecrets: string[];
   private readonly t: Translator;
   private loginRefusal: { error: FlatpeakError; until: number } | undefined;

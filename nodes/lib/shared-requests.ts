@@ -1,3 +1,5 @@
+import { sharedAbortController } from "./abort";
+
 /**
  * One request per key at a time: callers asking for the same event while it is
  * being fetched wait for that one fetch. Each caller can leave on its own
@@ -50,7 +52,7 @@ export class SharedRequests<T> {
   }
 
   private begin(key: string, start: (signal: AbortSignal) => Promise<T>): Entry<T> {
-    const controller = new AbortController();
+    const controller = sharedAbortController();
     const entry: Entry<T> = { controller, waiters: 0, promise: start(controller.signal) };
     const forget = (): void => {
       if (this.pending.get(key) === entry) this.pending.delete(key);
