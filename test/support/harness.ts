@@ -3,15 +3,25 @@
  * simulator over loopback HTTP, and records what every message ended in.
  */
 import type { Node, NodeMessage } from "node-red";
+import { resolve as resolvePath } from "node:path";
 import helper = require("node-red-node-test-helper");
 import flatpeakConfig = require("../../nodes/flatpeak-config");
 import flatpeakEvent = require("../../nodes/flatpeak-event");
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator, type SimulatorOptions } from "../../simulator/server";
 
-helper.init(require.resolve("node-red"));
+/**
+ * The Node-RED the tests run in: the devDependency, or the node-red package
+ * directory named by FLATPEAK_TEST_NODE_RED (the version matrix uses this to
+ * run the suite on another major, installed outside this repository).
+ */
+const NODE_RED_DIR = process.env.FLATPEAK_TEST_NODE_RED;
+const NODE_RED_MAIN = require.resolve(NODE_RED_DIR ? resolvePath(NODE_RED_DIR) : "node-red");
+helper.init(NODE_RED_MAIN);
+// Say which runtime was used, so a matrix log shows the override took effect.
+if (NODE_RED_DIR) console.log(`  Node-RED ${(require(NODE_RED_MAIN) as { version(): string }).version()} from ${NODE_RED_MAIN}, Node ${process.version}`);
 
 /** The runtime's hook registry (public API: `RED.hooks`), from the same install the helper uses. */
-const hooks = require(require.resolve("@node-red/util", { paths: [require.resolve("node-red")] })).hooks as {
+const hooks = require(require.resolve("@node-red/util", { paths: [NODE_RED_MAIN] })).hooks as {
   add(id: string, handler: (event: any) => void): void;
   remove(id: string): void;
 };
