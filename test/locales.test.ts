@@ -22,6 +22,12 @@ const PALETTE_LABEL = "flatpeak event";
 const MAX_STATUS_WIDTH = 24;
 /** As nodes/lib/i18n.ts and Node-RED's i18next config fill them. */
 const PLACEHOLDER = /__([A-Za-z0-9_]+?)__/g;
+/** Chinese, Japanese and Korean: a line break in the source between two such characters shows as a space. */
+const CJK_LANGUAGE = /^(ja|zh|ko)(-|$)/;
+const CJK = "[\\u3000-\\u9fff\\uac00-\\ud7a3\\uff00-\\uffef]";
+/** Block-level tags: white space next to them is not rendered. */
+const BLOCK_TAG = "<\\/?(?:dl|dt|dd|ol|ul|li|p|h[1-6])(?:\\s[^>]*)?>";
+const CJK_LINE_BREAK = new RegExp(`${CJK}\\n(?![ \\t]*${BLOCK_TAG})|(?<!${BLOCK_TAG})\\n[ \\t]*${CJK}`);
 /** Help elements whose counts must match en-US. */
 const HELP_TAGS = ["h3", "h4", "p", "dl", "dt", "dd", "ol", "ul", "li"];
 
@@ -229,6 +235,17 @@ describe("locales", function () {
             const leftovers = prose(html).filter((text) => english.has(text) && /\p{L}{3,}/u.test(withoutCode(text, html)));
             should(leftovers).eql([], `locales/${helpFile}: untranslated text: ${leftovers.map((text) => `"${text}"`).join("; ")}`);
           });
+
+          if (CJK_LANGUAGE.test(language)) {
+            it("breaks no line next to a CJK character (the browser would show a stray space)", function () {
+              const lines = readText(language, `${type}.html`).split("\n");
+              const broken = lines
+                .map((line, index) => ({ number: index + 1, pair: `${line}\n${lines[index + 1] ?? ""}` }))
+                .filter(({ pair }, index) => index < lines.length - 1 && CJK_LINE_BREAK.test(pair))
+                .map(({ number }) => number);
+              should(broken).eql([], `locales/${helpFile}: join lines ${broken.join(", ")} with the next one`);
+            });
+          }
         });
       }
     });
