@@ -56,7 +56,7 @@ export function section(title: string): void {
 export function fail(text: string): never {
   throw new CheckFailure(text);
 }
-export function expect(condition: unknown, text: string): void {
+export function expect(condition: unknown, text: string): asserts condition {
   if (!condition) fail(text);
 }
 
