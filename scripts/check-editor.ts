@@ -38,6 +38,7 @@ import {
   ok,
   onCleanUp,
   packTarball,
+  parseJson,
   request,
   runCheck,
   section,
@@ -239,7 +240,7 @@ async function mouseDrag(page: Page, from: Point, to: Point): Promise<void> {
   await page.mouse.up();
 }
 
-/** The canvas point (x, y) in page coordinates. */
+/** The canvas point (x, y) in page coordinates, at zoom 1 (where all nodes are placed and wired). */
 async function canvasPoint(page: Page, point: Point): Promise<Point> {
   const chart = await page.locator("#red-ui-workspace-chart").boundingBox();
   if (!chart) fail("the workspace canvas is not visible");
@@ -257,8 +258,9 @@ async function calm(page: Page): Promise<void> {
   await sleep(400);
 }
 
+/** Deploy and inject notifications close by themselves after a few seconds. */
 async function waitForNotificationsToClose(page: Page): Promise<void> {
-  await page.locator(".red-ui-notification").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
+  await waitFor(() => page.locator(".red-ui-notification").count(), (count) => count === 0, 10_000);
 }
 
 async function screenshot(page: Page, name: string, what: string): Promise<void> {
@@ -294,7 +296,7 @@ async function checkPaletteEntry(page: Page): Promise<void> {
     visible: [...document.querySelectorAll<HTMLElement>(".red-ui-palette-node")].filter((node) => node.offsetParent !== null).map((node) => node.getAttribute("data-palette-type")),
   }));
   expect(info.label === "flatpeak event" && info.text === "flatpeak event", `palette label is "${info.text}" (data-palette-label "${info.label}"), expected "flatpeak event"`);
-  expect(info.category === "red-ui-palette-flatpeak" || info.category === "red-ui-palette-container-flatpeak" || info.header === "flatpeak", `"flatpeak event" is in palette category ${info.category} (${info.header}), expected flatpeak`);
+  expect(info.category === "red-ui-palette-container-flatpeak" && info.header === "flatpeak", `"flatpeak event" is in palette category ${info.category} ("${info.header}"), expected flatpeak`);
   expect(info.visible.length === 1 && info.visible[0] === "flatpeak-event", `filtering the palette for "flatpeak" shows ${JSON.stringify(info.visible)}, expected only flatpeak-event`);
   expect(info.icon === ICON_URL && info.background?.includes(ICON_URL), `palette icon is ${info.icon} (${info.background}), expected ${ICON_URL}`);
 
@@ -331,6 +333,20 @@ async function dragFromPalette(page: Page, type: string, filter: string, at: Poi
   await nodeGroup(page, node.id).waitFor();
   ok(`dragged "${type}" from the palette onto the canvas with the mouse: node ${node.id} at (${node.x}, ${node.y})`);
   return node.id;
+}
+
+/** The new node on the canvas: its label, our icon, one input and the default 3 outputs. */
+async function checkCanvasNode(page: Page, id: string): Promise<void> {
+  const group = nodeGroup(page, id);
+  const label = ((await group.locator(".red-ui-flow-node-label-text").textContent()) ?? "").trim();
+  // d3 sets the image with setAttributeNS, so the plain getAttribute("xlink:href") does not see it.
+  const icon = await group.locator("image.red-ui-flow-node-icon").evaluate((el) => el.getAttributeNS("http://www.w3.org/1999/xlink", "href") ?? el.getAttribute("href"));
+  const inputs = await group.locator("> g.red-ui-flow-port-input").count();
+  const outputs = await group.locator("> g.red-ui-flow-port-output").count();
+  expect(label === "flatpeak event", `the node on the canvas is labelled "${label}"`);
+  expect(icon === ICON_URL, `the node on the canvas shows the icon ${icon}, expected ${ICON_URL}`);
+  expect(inputs === 1 && outputs === 3, `the new node has ${inputs} input and ${outputs} output ports, expected 1 and 3`);
+  ok(`on the canvas: "${label}" with our icon, 1 input and 3 output ports (Whole event off)`);
 }
 
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
@@ -528,13 +544,13 @@ async function deploy(session: Session, ids: FlowIds): Promise<void> {
 
   // What the runtime got from the editor.
   const flows = await request(`${red.url}/flows`, { headers: { Accept: "application/json" } });
-  const nodes = JSON.parse(flows.text) as Array<Record<string, unknown>>;
+  const nodes = (parseJson(flows, "GET /flows") as unknown[]).filter(isRecord);
   const event = nodes.find((node) => node.id === ids.event);
   const config = nodes.find((node) => node.type === "flatpeak-config");
   expect(event?.outputs === 4 && event.eventOutput === true && event.server === config?.id, `the deployed event node is ${JSON.stringify(event)}`);
   expect(config?.baseUrl === session.sim.url && config.name === CONFIG_NAME, `the deployed config node is ${JSON.stringify(config)}`);
   const creds = await request(`${red.url}/credentials/flatpeak-config/${String(config.id)}`, { headers: { Accept: "application/json" } });
-  const stored = JSON.parse(creds.text) as Record<string, unknown>;
+  const stored = parseJson(creds, "GET /credentials") as Record<string, unknown>;
   expect(stored.accountId === SIMULATOR_ACCOUNT_ID && stored.has_apiKey === true && !hasSecret(creds.text), `the runtime's credentials for the config node: ${creds.text}`);
   ok(`Deploy: "Successfully deployed"; the runtime has the event node (4 outputs) and the config node with its account ID and API key stored`);
 }
@@ -760,6 +776,7 @@ async function buildFlow(session: Session): Promise<FlowIds> {
   }
   await step(session, "palette entry", () => checkPaletteEntry(page));
   const event = await step(session, "drag flatpeak event onto the canvas", () => dragFromPalette(page, "flatpeak-event", "flatpeak", LAYOUT.event));
+  await step(session, "flatpeak event on the canvas", () => checkCanvasNode(page, event));
   await step(session, "event node dialog", () => checkEventDialog(page, event));
   await step(session, "new flatpeak-config node", () => addConfigNode(session));
   await step(session, "finish the event node dialog", () => finishEventDialog(page, event));
