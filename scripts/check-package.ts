@@ -7,170 +7,46 @@
  * runtime dependencies present), credentials are registered at run time and
  * survive a deploy, and a deployed flow fetches events from the simulator.
  *
- * Run with `npm run test:package` (builds first). Env:
- *   CHECK_NODE_BINARY   node binary that runs Node-RED (default: this one)
- *   CHECK_NODE_RED_DIR  a directory with node_modules/node-red, or the node-red package itself
- *                       (default: this repository's devDependency)
- *   KEEP_CHECK_DIRS=1   keep the temporary directories and print their paths
+ * Run with `npm run test:package` (builds first). Env: see check-common.ts
+ * (CHECK_NODE_BINARY, CHECK_NODE_RED_DIR, KEEP_CHECK_DIRS).
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import http from "node:http";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, posix, resolve } from "node:path";
+import { join, posix } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { SAMPLES } from "../simulator/sample-events";
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
+import {
+  MANIFEST,
+  PKG,
+  REPO,
+  expect,
+  fail,
+  hasSecret,
+  installIntoUserDir,
+  isRecord,
+  listFiles,
+  makeTempDir,
+  note,
+  ok,
+  onCleanUp,
+  packTarball,
+  parseJson,
+  request,
+  run,
+  runCheck,
+  section,
+  sleep,
+  startNodeRed,
+  tail,
+  warn,
+  type NodeRed,
+} from "./check-common";
 
-const REPO = resolve(__dirname, "..", "..");
-const MANIFEST = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as PackageManifest;
-const PKG = MANIFEST.name;
 const TYPES = ["flatpeak-config", "flatpeak-event"];
-const START_TIMEOUT_MS = 60_000;
-const REQUEST_TIMEOUT_MS = 15_000;
-/** npm pack / npm install (the install may download axios). */
-const COMMAND_TIMEOUT_MS = 300_000;
-const CREDENTIAL_SECRET = "flatpeak-package-check-fixed-secret";
-const KEEP_DIRS = process.env.KEEP_CHECK_DIRS === "1";
-/** Any JWT (the simulator's bearer tokens are JWTs): none may leak into logs, flows or answers. */
-const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/;
-const BASIC_AUTH = Buffer.from(`${SIMULATOR_ACCOUNT_ID}:${SIMULATOR_API_KEY}`).toString("base64");
-
-interface PackageManifest {
-  name: string;
-  version: string;
-  dependencies?: Record<string, string>;
-  "node-red": { nodes: Record<string, string> };
-}
-
-class CheckFailure extends Error {}
-
-function ok(text: string): void {
-  console.log(`  ok    ${text}`);
-}
-function warn(text: string): void {
-  console.log(`  WARN  ${text}`);
-}
-function note(text: string): void {
-  console.log(`  skip  ${text}`);
-}
-function section(title: string): void {
-  console.log(`\n${title}`);
-}
-function fail(text: string): never {
-  throw new CheckFailure(text);
-}
-function expect(condition: unknown, text: string): void {
-  if (!condition) fail(text);
-}
-
-// ---------------------------------------------------------------------------
-// Clean-up: child processes, servers and temp dirs, whatever happens.
-
-const cleanups: Array<() => Promise<void> | void> = [];
-
-async function cleanUp(): Promise<void> {
-  while (cleanups.length > 0) {
-    const task = cleanups.pop();
-    try {
-      await task?.();
-    } catch (err) {
-      console.error(`clean-up step failed: ${String(err)}`);
-    }
-  }
-}
-
-function makeTempDir(label: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `flatpeak-check-${label}-`));
-  cleanups.push(() => {
-    if (KEEP_DIRS) console.log(`kept ${label} dir: ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-// ---------------------------------------------------------------------------
-// Processes and HTTP.
-
-function run(command: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, env: process.env, timeout: COMMAND_TIMEOUT_MS }, (err, stdout, stderr) => {
-      if (err) reject(new CheckFailure(`${command} ${args.join(" ")} failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolvePromise(stdout);
-    });
-  });
-}
-
-const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
-
-interface HttpAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-  text: string;
-}
-
-function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
-  return new Promise((resolvePromise, reject) => {
-    const req = http.request(url, { method: options.method ?? "GET", headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const body = Buffer.concat(chunks);
-        resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString("utf8") });
-      });
-      res.on("error", reject);
-    });
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms: ${url}`)));
-    req.on("error", reject);
-    req.end(options.body);
-  });
-}
-
-function parseJson(answer: HttpAnswer, what: string): unknown {
-  try {
-    return JSON.parse(answer.text);
-  } catch {
-    fail(`${what}: answer is not JSON (HTTP ${answer.status}): ${answer.text.slice(0, 300)}`);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePromise(port));
-    });
-  });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 // ---------------------------------------------------------------------------
 // 1. The tarball.
-
-async function packTarball(packDir: string): Promise<string> {
-  section("1. npm pack");
-  const out = await run(NPM, ["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], REPO);
-  const start = out.indexOf("[");
-  const info = JSON.parse(out.slice(start)) as Array<{ filename: string }>;
-  // npm ≥ 7 names scoped packages scope-name-version.tgz; either way it is the only file there.
-  const files = readdirSync(packDir).filter((file) => file.endsWith(".tgz"));
-  expect(files.length === 1, `expected one tarball in ${packDir}, found ${files.join(", ") || "none"}`);
-  const tarball = join(packDir, files[0]);
-  ok(`packed ${info[0]?.filename ?? files[0]}`);
-  return tarball;
-}
 
 async function checkTarballContents(tarball: string): Promise<void> {
   const listing = (await run("tar", ["-tzf", tarball], REPO)).split("\n").filter(Boolean);
@@ -219,16 +95,6 @@ function isForbiddenInTarball(entry: string): boolean {
   return forbiddenFolders.some((folder) => entry.startsWith(`package/${folder}/`) || entry.startsWith(`package/dist/${folder}/`));
 }
 
-/** Files under a folder, as posix paths relative to it. */
-function listFiles(folder: string): string[] {
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? listFiles(join(folder, entry.name)).map((inner) => `${entry.name}/${inner}`)
-      : [entry.name],
-  );
-}
-
 function exampleFiles(): string[] {
   return listFiles(join(REPO, "examples")).filter((file) => file.endsWith(".json"));
 }
@@ -244,28 +110,14 @@ function iconsUsedBy(htmlFile: string): string[] {
 // ---------------------------------------------------------------------------
 // 2. Install into a fresh user directory.
 
-async function installIntoUserDir(tarball: string, userDir: string): Promise<string> {
-  section("2. npm install <tarball> into a fresh Node-RED user directory");
-  writeFileSync(
-    join(userDir, "package.json"),
-    JSON.stringify({ name: "node-red-project", description: "package check", version: "0.0.1", private: true }, null, 2),
-  );
-  // --engine-strict as Node-RED's palette manager installs.
-  await run(NPM, ["install", "--omit=dev", "--engine-strict", "--no-audit", "--no-fund", "--no-package-lock", tarball], userDir);
-  const installed = join(userDir, "node_modules", PKG);
-  expect(existsSync(join(installed, "package.json")), `${PKG} is not in ${userDir}/node_modules after npm install`);
-  expect(!lstatSync(installed).isSymbolicLink(), `${PKG} was installed as a symlink, not from the tarball`);
-  ok(`installed ${PKG}@${MANIFEST.version} with --omit=dev`);
-
+function checkInstalledModules(userDir: string): void {
   const modules = join(userDir, "node_modules");
   expect(!existsSync(join(modules, "typescript")), "typescript was installed with --omit=dev: it must be a devDependency");
   expect(!existsSync(join(modules, "node-red")), "node-red was installed with --omit=dev: it must be a devDependency");
   expect(existsSync(join(modules, "axios", "package.json")), "axios is not installed: it must be in dependencies");
   ok("node_modules has axios and no typescript or node-red");
-  return installed;
 }
 
-/** Every bare `require()` in the shipped .js must be a Node built-in or a declared dependency. */
 function checkRequiresAreDeclared(installed: string): void {
   const declared = new Set(Object.keys(MANIFEST.dependencies ?? {}));
   const builtins = new Set(builtinModules);
@@ -283,105 +135,6 @@ function checkRequiresAreDeclared(installed: string): void {
   }
   expect(problems.length === 0, problems.join("\n    "));
   ok(`every require() in the shipped code is a Node built-in or one of: ${[...declared].join(", ") || "(none)"}`);
-}
-
-// ---------------------------------------------------------------------------
-// 3. Node-RED as a child process.
-
-interface NodeRed {
-  readonly url: string;
-  readonly version: string;
-  /** Everything the child wrote to stdout and stderr, in order. */
-  output(): string;
-  /** SIGINT, then SIGKILL after 5 s; says how it ended. */
-  stop(): Promise<string>;
-}
-
-function locateRedJs(): string {
-  const dir = process.env.CHECK_NODE_RED_DIR ? resolve(process.env.CHECK_NODE_RED_DIR) : REPO;
-  const candidates = [join(dir, "node_modules", "node-red", "red.js"), join(dir, "red.js")];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) fail(`no node-red found: looked for ${candidates.join(" and ")}`);
-  return found;
-}
-
-function writeSettings(userDir: string, port: number): string {
-  const settings = {
-    uiPort: port,
-    uiHost: "127.0.0.1",
-    flowFile: "flows.json",
-    credentialSecret: CREDENTIAL_SECRET,
-    logging: { console: { level: "info", metrics: false, audit: false } },
-    editorTheme: { tours: false, projects: { enabled: false } },
-    telemetry: { enabled: false, updateNotification: false },
-    diagnostics: { enabled: false, ui: false },
-    externalModules: { autoInstall: false },
-  };
-  const file = join(userDir, "settings.js");
-  writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
-  return file;
-}
-
-async function startNodeRed(userDir: string): Promise<NodeRed> {
-  section("3. Start Node-RED");
-  const nodeBinary = process.env.CHECK_NODE_BINARY ? resolve(process.env.CHECK_NODE_BINARY) : process.execPath;
-  const redJs = locateRedJs();
-  const version = (JSON.parse(readFileSync(join(dirname(redJs), "package.json"), "utf8")) as { version: string }).version;
-  const port = await freePort();
-  const settingsFile = writeSettings(userDir, port);
-  const url = `http://127.0.0.1:${port}`;
-
-  let output = "";
-  const child: ChildProcess = spawn(nodeBinary, [redJs, "-u", userDir, "-p", String(port), "-s", settingsFile], {
-    cwd: userDir,
-    env: { ...process.env, NODE_RED_ENABLE_PROJECTS: "", NODE_OPTIONS: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  let exited: string | undefined;
-  const exitPromise = new Promise<void>((resolvePromise) =>
-    child.on("exit", (code, signal) => {
-      exited = `exited with ${signal ?? `code ${String(code)}`}`;
-      resolvePromise();
-    }),
-  );
-  child.on("error", (err) => (exited = `could not start: ${err.message}`));
-
-  const nodeRed: NodeRed = {
-    url,
-    version,
-    output: () => output,
-    stop: async () => {
-      if (exited !== undefined) return exited;
-      child.kill("SIGINT");
-      const stopped = await Promise.race([exitPromise.then(() => true), sleep(5_000).then(() => false)]);
-      if (stopped) return exited ?? "exited";
-      child.kill("SIGKILL");
-      await exitPromise;
-      return "did not stop within 5 s of SIGINT and was killed";
-    },
-  };
-  cleanups.push(async () => {
-    await nodeRed.stop();
-  });
-
-  const nodeVersion = (await run(nodeBinary, ["--version"], userDir)).trim();
-  console.log(`  Node-RED ${version} (${redJs}) on Node ${nodeVersion} (${nodeBinary}), port ${port}`);
-  const started = Date.now();
-  for (;;) {
-    if (exited !== undefined) fail(`Node-RED ${exited} before its admin API answered\n${tail(output)}`);
-    if (Date.now() - started > START_TIMEOUT_MS) fail(`Node-RED's admin API did not answer within ${START_TIMEOUT_MS / 1000} s\n${tail(output)}`);
-    const answer = await request(`${url}/settings`).catch(() => undefined);
-    if (answer?.status === 200) break;
-    await sleep(250);
-  }
-  ok(`admin API answers after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return nodeRed;
-}
-
-function tail(text: string, lines = 60): string {
-  return `--- Node-RED output (last ${lines} lines) ---\n${text.split("\n").slice(-lines).join("\n")}\n---`;
 }
 
 // ---------------------------------------------------------------------------
@@ -642,10 +395,6 @@ async function checkNoSecretsStored(red: NodeRed, userDir: string): Promise<void
   ok("GET /flows, flows.json and flows_cred.json contain no API key or token");
 }
 
-function hasSecret(text: string): boolean {
-  return text.includes(SIMULATOR_API_KEY) || text.includes(BASIC_AUTH) || JWT_PATTERN.test(text);
-}
-
 /**
  * Node-RED's output: nothing about our package or types that is an error or
  * warning, except the errors the error checks provoked on purpose (after
@@ -677,17 +426,20 @@ async function main(): Promise<void> {
   const packDir = makeTempDir("pack");
   const userDir = makeTempDir("userdir");
 
+  section("1. npm pack");
   const tarball = await packTarball(packDir);
   await checkTarballContents(tarball);
+  section("2. npm install <tarball> into a fresh Node-RED user directory");
   const installed = await installIntoUserDir(tarball, userDir);
+  checkInstalledModules(userDir);
   checkRequiresAreDeclared(installed);
 
+  section("3. Start Node-RED");
   const red = await startNodeRed(userDir);
-  runningNodeRed = red;
 
   section("4. Start the Flatpeak simulator");
   const sim = await startSimulator();
-  cleanups.push(() => sim.close());
+  onCleanUp(() => sim.close());
   ok(`simulator at ${sim.url}`);
 
   await checkNodeSets(red);
@@ -713,24 +465,4 @@ async function main(): Promise<void> {
   console.log(`\nPackaging check passed in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 }
 
-/** For diagnostics when a check fails. */
-let runningNodeRed: NodeRed | undefined;
-let interrupted = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .then(cleanUp)
-  .catch(async (err: unknown) => {
-    const text = err instanceof CheckFailure ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    console.error(`\nFAIL  ${text}`);
-    if (runningNodeRed && !text.includes("--- Node-RED output")) console.error(tail(runningNodeRed.output()));
-    await cleanUp();
-    process.exitCode = 1;
-  });
+runCheck(main);
