@@ -384,7 +384,7 @@ async function checkEventDialog(page: Page, id: string): Promise<void> {
   const server = page.locator("#node-input-server");
   expect((await server.evaluate((el) => el.tagName)) === "SELECT", "the Account field is not a select");
   const serverText = (await server.locator("option:checked").textContent())?.trim();
-  expect(serverText?.startsWith("Add new flatpeak-config"), `the Account select shows "${serverText}" on a new node, expected "Add new flatpeak-config…"`);
+  expect(serverText?.startsWith("Add new Flatpeak account"), `the Account select shows "${serverText}" on a new node, expected "Add new Flatpeak account…" (the config node's palette label)`);
 
   const typed = page.locator("#node-input-property + .red-ui-typedInput-container");
   const typeLabel = (await typed.locator(".red-ui-typedInput-type-label").textContent())?.trim();
@@ -418,7 +418,7 @@ async function addConfigNode(session: Session): Promise<void> {
   await page.locator("#node-input-btn-server-add").click();
   await page.locator("#node-config-dialog-ok").waitFor({ state: "visible" });
   const title = (await page.locator(".red-ui-tray-breadcrumbs li").last().textContent())?.trim();
-  expect(title?.includes("flatpeak-config"), `the "+" button opened "${title}", not a flatpeak-config dialog`);
+  expect(title?.includes("Flatpeak account"), `the "+" button opened "${title}", not the Flatpeak account (flatpeak-config) dialog`);
   await page.locator("#node-config-input-name").fill(CONFIG_NAME);
   await page.locator("#node-config-input-accountId").fill(SIMULATOR_ACCOUNT_ID);
   await page.locator("#node-config-input-apiKey").fill(WRONG_API_KEY);
@@ -433,7 +433,8 @@ async function addConfigNode(session: Session): Promise<void> {
 
   await page.locator("#node-config-input-apiKey").fill(SIMULATOR_API_KEY);
   const connected = await testConnection(page, "flatpeak-test-ok");
-  expect(connected.startsWith(prefixOf(CONFIG_TEXT("test.ok"))), `with the simulator's key Test connection says "${connected}"`);
+  // The simulator issues test-mode keys (live_mode false), so the answer names the test mode.
+  expect(connected === CONFIG_TEXT("test.okTest"), `with the simulator's key Test connection says "${connected}", expected "${CONFIG_TEXT("test.okTest")}"`);
   expect(sim.stats.requests.some((r) => r.route === "login" && r.status === 200), "the simulator saw no successful login from Test connection");
   ok(`Test connection with the simulator's key: "${connected}"`);
 
@@ -628,7 +629,8 @@ async function checkEventHelp(page: Page, id: string): Promise<void> {
     expect(help.headings.includes(heading), `the flatpeak event help has no ${heading} heading (headings: ${help.headings.join(", ")})`);
   }
   for (const label of PORT_LABELS) expect(help.text.toLowerCase().includes(label.toLowerCase()), `the flatpeak event help does not mention the output "${label}"`);
-  const codes = Object.values(ERROR_CODES);
+  // A stopped node ends its messages quietly, so FLATPEAK_CANCELLED never reaches a user.
+  const codes = Object.values(ERROR_CODES).filter((code) => code !== ERROR_CODES.cancelled);
   const missing = codes.filter((code) => !help.text.includes(code));
   expect(missing.length === 0, `the flatpeak event help does not list the error code(s) ${missing.join(", ")}`);
   expect(help.links.some((link) => link.startsWith("https://docs.flatpeak.com/")), "the flatpeak event help links to no Flatpeak docs");
@@ -636,9 +638,11 @@ async function checkEventHelp(page: Page, id: string): Promise<void> {
 }
 
 async function checkConfigHelp(page: Page): Promise<void> {
-  const content = await openHelpFor(page, "flatpeak-config");
+  // The help index names the config node by its palette label.
+  const label = CONFIG_TEXT("paletteLabel");
+  const content = await openHelpFor(page, label);
   const help = await readHelp(content);
-  expect(help.text.includes("flatpeak-config"), `the Help sidebar shows no flatpeak-config help: ${help.text.slice(0, 200)}`);
+  expect(help.text.includes(label), `the Help sidebar shows no ${label} (flatpeak-config) help: ${help.text.slice(0, 200)}`);
   for (const heading of ["Details", "References"]) {
     expect(help.headings.includes(heading), `the flatpeak-config help has no ${heading} heading (headings: ${help.headings.join(", ")})`);
   }
