@@ -22,10 +22,12 @@ interface FlatpeakEventDef extends NodeDef {
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
 
-const STATUS_FETCHING: NodeStatus = { fill: "blue", shape: "dot" };
 
 export = function registerFlatpeakEvent(RED: NodeAPI): void {
   const t = createTranslator(RED._, "flatpeak-event");
+  // The runtime's language is fixed while it runs: look the text up once, not per message (an i18next lookup each time).
+  let fetchingText: string | undefined;
+  const statusFetching = (): NodeStatus => ({ fill: "blue", shape: "dot", text: (fetchingText ??= t("status.fetching")) });
 
   function FlatpeakEventNode(this: Node, def: FlatpeakEventDef): void {
     RED.nodes.createNode(this, def);
@@ -62,7 +64,7 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
         if (!parsed.ok) throw invalidInput(parsed.received);
         if (!config) throw new FlatpeakError({ kind: "config", messageKey: "noConfig" }, t("errors.noConfig"));
 
-        node.status({ ...STATUS_FETCHING, text: t("status.fetching") });
+        node.status(statusFetching());
         const event = await config.api.getEvent(parsed.id, closing.signal);
         if (closing.signal.aborted) return done();
 
