@@ -15,7 +15,6 @@ import RED from "node-red";
 export const ROOT = resolve(__dirname, "..", "..");
 
 export interface NodeRedHost {
-  readonly version: string;
   /** Deploys `flow` (credentials inside the nodes, as the editor sends them) and resolves once it has started. */
   deploy(flow: object[]): Promise<void>;
   node(id: string): Node;
@@ -24,6 +23,8 @@ export interface NodeRedHost {
 
 export async function startNodeRed(globalContext: Record<string, unknown>): Promise<NodeRedHost> {
   const userDir = mkdtempSync(join(tmpdir(), "flatpeak-bench-"));
+  // Also when the benchmark ends early (an error, Ctrl-C).
+  process.once("exit", () => rmSync(userDir, { recursive: true, force: true }));
   linkPackage(userDir);
   const nodesDir = writeBenchNodes(userDir);
   RED.init(http.createServer(), {
@@ -46,8 +47,6 @@ export async function startNodeRed(globalContext: Record<string, unknown>): Prom
   await RED.start();
   await initialFlows;
   return {
-    // A function at run time, whatever the typings say.
-    version: (RED.version as unknown as () => string)(),
     deploy: async (flow) => {
       // setFlows resolves before the new flows have started.
       const started = nextFlowsStarted();
@@ -62,7 +61,6 @@ export async function startNodeRed(globalContext: Record<string, unknown>): Prom
     },
     stop: async () => {
       await RED.stop();
-      rmSync(userDir, { recursive: true, force: true });
     },
   };
 }

@@ -6,13 +6,29 @@ import type { BenchSettings } from "./settings";
 import type { SimulatorProcess } from "./simulator-child";
 import { figuresOf, type Figures, type RunResult } from "./stats";
 
-export type VariantKey = "axios" | "ours" | "httpDefault" | "httpKeepAlive" | "oursCached" | "floor" | "clientUncached" | "clientCached";
+export type VariantKey =
+  | "axios"
+  | "ours"
+  | "httpDefault"
+  | "httpKeepAlive"
+  | "oursCached"
+  | "floor"
+  | "clientUncached"
+  | "clientCached"
+  | "nodeHttp"
+  | "oursSerial"
+  | "axiosSerial"
+  | "floorSerial";
 
 export interface VariantSpec {
   key: VariantKey;
   label: string;
   /** A launcher whose event IDs carry `tag`, so that every run asks for IDs no run asked for before. */
   launcher(tag: string): Launch;
+  /** Events in flight; default: the benchmark's concurrency. */
+  window?: number;
+  /** Share of the warm-up and per-round events this variant runs (default 1). */
+  scale?: number;
 }
 
 export interface VariantMeasure {
@@ -55,14 +71,16 @@ export async function measureComparison(
 ): Promise<Map<VariantKey, VariantMeasure>> {
   const measures = new Map<VariantKey, VariantMeasure>(specs.map((spec) => [spec.key, { runs: [], connections: 0, logins: 0, eventRequests: 0, benchCpuMs: 0, simulatorCpuMs: 0 }]));
   const perRound = Math.ceil(settings.events / settings.rounds);
+  const events = (spec: VariantSpec, count: number): number => Math.ceil(count * (spec.scale ?? 1));
+  const window = (spec: VariantSpec): number => spec.window ?? settings.concurrency;
   for (const spec of specs) {
     const measure = measures.get(spec.key)!;
-    await observe(simulator, connections, measure, false, () => runClosedLoop(settings.warmup, settings.concurrency, spec.launcher("W")));
+    await observe(simulator, connections, measure, false, () => runClosedLoop(events(spec, settings.warmup), window(spec), spec.launcher("W")));
   }
   for (let round = 0; round < settings.rounds; round++) {
     for (const spec of rotate(specs, round)) {
       const measure = measures.get(spec.key)!;
-      const run = (): Promise<RunResult> => runClosedLoop(perRound, settings.concurrency, spec.launcher(`R${round}`));
+      const run = (): Promise<RunResult> => runClosedLoop(events(spec, perRound), window(spec), spec.launcher(`R${round}`));
       measure.runs[round] = await observe(simulator, connections, measure, true, run);
     }
   }

@@ -30,7 +30,7 @@ export const ENV_NAMES: Record<keyof BenchSettings, string> = {
 };
 
 const DEFAULTS: BenchSettings = {
-  events: 10_000,
+  events: 20_000,
   concurrency: 16,
   rounds: 10,
   warmup: 500,

@@ -73,6 +73,31 @@ export function bareAxios(simulatorUrl: string, token: string): { launcher: (idO
   return { launcher, close: () => agent.destroy() };
 }
 
+/** Below axios: node:http with a keep-alive agent, the bearer header, JSON.parse. For reference only. */
+export function bareNodeHttp(simulatorUrl: string, token: string): { launcher: (idOf: (index: number) => string) => Launch; close: () => void } {
+  const agent = new http.Agent({ keepAlive: true });
+  const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+  const launcher = (idOf: (index: number) => string): Launch => (index, finish) => {
+    const request = http.get(`${simulatorUrl}/events/${idOf(index)}`, { agent, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => finish(response.statusCode === 200 && isDeviceEvent(Buffer.concat(chunks).toString("utf8"))));
+      response.on("error", () => finish(false));
+    });
+    request.on("error", () => finish(false));
+  };
+  return { launcher, close: () => agent.destroy() };
+}
+
+function isDeviceEvent(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { data?: { properties?: unknown } };
+    return typeof body.data?.properties === "object";
+  } catch {
+    return false;
+  }
+}
+
 /** Our client alone (the config node's API, no Node-RED message): what a fetch costs, cached or not. */
 export function clientLauncher(host: NodeRedHost, configId: string, idOf: (index: number) => string): Launch {
   const { api } = host.node(configId) as FlatpeakConfigNode;
