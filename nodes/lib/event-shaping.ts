@@ -123,9 +123,14 @@ function copyFields(source: Record<string, unknown>): SectionPayload {
   return copy;
 }
 
-/** Assignment that cannot reach a prototype: `__proto__` from JSON is an ordinary own key. */
+/**
+ * Assignment that cannot reach a prototype: `__proto__` from JSON is an ordinary own key.
+ * Only `__proto__` needs defineProperty (it is the one setter on Object.prototype); plain
+ * assignment for the rest keeps the objects fast to read and copy.
+ */
 function setField(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

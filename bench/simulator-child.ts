@@ -1,0 +1,73 @@
+/** Starts and stops the benchmark's simulator process, and reads its counters and CPU time. */
+import { fork, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import { join } from "node:path";
+
+export interface SimulatorProcess {
+  url: string;
+  /** Logins and event requests the simulator has answered so far. */
+  stats(): Promise<{ logins: number; eventRequests: number }>;
+  /** CPU time (user + system) the simulator process has used so far, in milliseconds. */
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+type ChildMessage = { url: string } | { cpu: NodeJS.CpuUsage };
+
+export async function startSimulatorProcess(tokenLifetimeSeconds: number): Promise<SimulatorProcess> {
+  const child = fork(join(__dirname, "simulator-process.js"), [], {
+    env: { ...process.env, BENCH_TOKEN_LIFETIME: String(tokenLifetimeSeconds) },
+    // Plain node: without the benchmark's own flags (--expose-gc, --cpu-prof).
+    execArgv: [],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const { url } = await nextMessage<{ url: string }>(child, (m) => "url" in m);
+  return {
+    url,
+    stats: () => getJson(`${url}/_simulator/stats`) as Promise<{ logins: number; eventRequests: number }>,
+    cpuMs: async () => {
+      const answer = nextMessage<{ cpu: NodeJS.CpuUsage }>(child, (m) => "cpu" in m);
+      child.send("cpu");
+      const { cpu } = await answer;
+      return (cpu.user + cpu.system) / 1000;
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+function nextMessage<T extends ChildMessage>(child: ChildProcess, wanted: (message: ChildMessage) => boolean): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: ChildMessage): void => {
+      if (!wanted(message)) return;
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      resolve(message as T);
+    };
+    const onExit = (code: number | null): void => reject(new Error(`the simulator exited (code ${code})`));
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.disconnect();
+  });
+}
+
+/** A GET on its own connection (agent: false), so that it never takes a socket from a measured pool. */
+function getJson(url: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve(JSON.parse(text)));
+        res.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
