@@ -8,8 +8,7 @@ import { sharedAbortController } from "./lib/abort";
 import type { FlatpeakConfigNode } from "./lib/flatpeak-api";
 import { FlatpeakError, isFlatpeakError, type FailureKind } from "./lib/errors";
 import { readEventId, type ReceivedValue } from "./lib/event-input";
-import { copyData } from "./lib/copy";
-import { OUTPUT_SECTIONS, shapeEvent, topicFor, type SectionPayload, type ShapedEvent } from "./lib/event-shaping";
+import { OUTPUT_SECTIONS, shapeEvent, topicFor, type ShapedEvent } from "./lib/event-shaping";
 import { createTranslator, type Translator } from "./lib/i18n";
 import type { FlatpeakEvent } from "./lib/types";
 
@@ -104,40 +103,17 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
       const outputs: Array<NodeMessage | null> = OUTPUT_SECTIONS.map((section) => {
         const payload = shaped.sections[section];
         if (!payload) return null;
-        return sectionMessage(msg, payload, topicFor(shaped.subjectId, section), shaped);
+        return outputMessage(msg, payload, topicFor(shaped.subjectId, section), shaped);
       });
-      if (eventOutput) outputs.push(eventMessage(msg, event, topicFor(shaped.subjectId, "event"), shaped));
+      if (eventOutput) outputs.push(outputMessage(msg, event, topicFor(shaped.subjectId, "event"), shaped));
       return outputs;
     }
 
-    /**
-     * A deep copy of the input message per output, so downstream nodes never share objects
-     * (with each other or with the cache). The input's own properties are copied by
-     * RED.util.cloneMessage as always; the section and msg.flatpeak are event data from
-     * JSON, which copyData copies several times faster, to the same result.
-     */
-    function sectionMessage(msg: NodeMessageInFlow, payload: SectionPayload, topic: string, shaped: ShapedEvent): NodeMessage {
-      // Placeholders keep the properties where they were (and where they always appeared).
-      const copy: Record<string, unknown> = RED.util.cloneMessage({ ...msg, payload: undefined, topic, flatpeak: undefined });
-      copy.payload = copyData(payload, cloneValue);
-      copy.flatpeak = copyData(flatpeakInfo(shaped), cloneValue);
-      return copy;
-    }
-
-    /** The whole event: one general copy, as its payload and msg.flatpeak.device share the device's objects. */
-    function eventMessage(msg: NodeMessageInFlow, event: FlatpeakEvent, topic: string, shaped: ShapedEvent): NodeMessage {
-      return RED.util.cloneMessage({ ...msg, payload: event, topic, flatpeak: flatpeakInfo(shaped) });
-    }
-
-    function flatpeakInfo(shaped: ShapedEvent): Record<string, unknown> {
+    /** A deep copy of the input message per output, so downstream nodes never share objects. */
+    function outputMessage(msg: NodeMessageInFlow, payload: unknown, topic: string, shaped: ShapedEvent): NodeMessage {
       const flatpeak: Record<string, unknown> = { event: shaped.event };
       if (shaped.device) flatpeak.device = shaped.device;
-      return flatpeak;
-    }
-
-    /** The general deep copy (lodash's, via RED.util.cloneMessage) for a value that is not plain data. */
-    function cloneValue(value: unknown): unknown {
-      return (RED.util.cloneMessage({ value }) as NodeMessage & { value: unknown }).value;
+      return RED.util.cloneMessage({ ...msg, payload, topic, flatpeak });
     }
 
     function successStatus(shaped: ShapedEvent): NodeStatus {
