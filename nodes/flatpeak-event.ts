@@ -40,7 +40,17 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
     const closing = sharedAbortController();
     const inFlight = new Set<Promise<void>>();
 
-    if (!config) node.status({ fill: "red", shape: "ring", text: t("status.noConfig") });
+    /** The status last shown, so that a busy node does not send the editor the same status thousands of times. */
+    let shownStatus = "";
+    let fetching = 0;
+    const showStatus = (status: NodeStatus): void => {
+      const key = JSON.stringify(status);
+      if (key === shownStatus) return;
+      shownStatus = key;
+      node.status(status);
+    };
+
+    if (!config) showStatus({ fill: "red", shape: "ring", text: t("status.noConfig") });
 
     node.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
       const work = handleMessage(msg, send, done);
@@ -64,14 +74,15 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
         if (!parsed.ok) throw invalidInput(parsed.received);
         if (!config) throw new FlatpeakError({ kind: "config", messageKey: "noConfig" }, t("errors.noConfig"));
 
-        node.status(statusFetching());
-        const event = await config.api.getEvent(parsed.id, closing.signal);
+        // Only the first of overlapping fetches says "fetching"; each ends in its own result.
+        if (fetching++ === 0) showStatus(statusFetching());
+        const event = await config.api.getEvent(parsed.id, closing.signal).finally(() => fetching--);
         if (closing.signal.aborted) return done();
 
         const shaped = shapeEvent(event);
         const outputs = buildOutputs(msg, shaped, event);
         send(outputs);
-        node.status(successStatus(shaped));
+        showStatus(successStatus(shaped));
         done();
       } catch (err) {
         // A redeploy or stop is not the message's fault: end it quietly.
@@ -129,7 +140,7 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
       const target = msg as NodeMessageInFlow & Record<string, unknown>;
       if (statusCode !== undefined) target.statusCode = statusCode;
       target.flatpeak = { error: withoutUndefined({ code: error.code, statusCode, apiCode, eventId, retryAfter: retryAfterSeconds }) };
-      node.status({ fill: "red", shape: "ring", text: errorStatusText(error.kind, statusCode, t) });
+      showStatus({ fill: "red", shape: "ring", text: errorStatusText(error.kind, statusCode, t) });
       done(error);
     }
 

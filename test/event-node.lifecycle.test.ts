@@ -17,6 +17,21 @@ describe("flatpeak-event: status and lifecycle", function () {
     statusesOf(flow.node()).pop()!.should.eql({ fill: "green", shape: "dot", text: "device.update" });
   });
 
+  it("does not flood the editor with status updates under load", async function () {
+    const flow = await deploy(env.sim, { concurrency: 8 });
+    const ids = Array.from({ length: 50 }, (_, i) => {
+      const id = `evt_status${String(i).padStart(3, "0")}`;
+      env.sim.addEvent({ ...FULL, id });
+      return flow.send({ payload: id });
+    });
+    await waitFor(() => ids.every((id) => flow.ended(id)), 10_000, "all end");
+
+    const statuses = statusesOf(flow.node());
+    statuses.length.should.be.below(5);
+    statuses[0].should.eql({ fill: "blue", shape: "dot", text: "fetching…" });
+    statuses[statuses.length - 1].should.eql({ fill: "green", shape: "dot", text: "device.update" });
+  });
+
   it("cancels a request in flight on redeploy, ends the message, sends nothing after close", async function () {
     const flow = await deploy(env.sim);
     env.sim.addFault({ route: "event", kind: "hang" });
