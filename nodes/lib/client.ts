@@ -99,11 +99,6 @@ export class FlatpeakClient {
     return this.tokens.loginCount;
   }
 
-  /** Requests waiting for a turn, and events in the cache (for the benchmark and tests). */
-  get load(): { queued: number; running: number; shared: number; cached: number } {
-    return { queued: this.limiter.waiting, running: this.limiter.running, shared: this.inFlight.size, cached: this.cache.size };
-  }
-
   /** Fetches one event. `signal` cancels this caller's wait; the fetch goes on while others wait for it. */
   getEvent(eventId: string, signal?: AbortSignal): Promise<FlatpeakEvent> {
     const cached = this.cache.get(eventId);
