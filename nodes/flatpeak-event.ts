@@ -22,7 +22,6 @@ interface FlatpeakEventDef extends NodeDef {
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
 
-
 export = function registerFlatpeakEvent(RED: NodeAPI): void {
   const t = createTranslator(RED._, "flatpeak-event");
   // The runtime's language is fixed while it runs: look the text up once, not per message (an i18next lookup each time).
