@@ -9,10 +9,6 @@ export class EventCache {
 
   constructor(private readonly maxEntries: number) {}
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   get(id: string): FlatpeakEvent | undefined {
     const event = this.entries.get(id);
     if (event !== undefined) {

@@ -32,14 +32,6 @@ export class RequestLimiter {
     this.now = options.now ?? Date.now;
   }
 
-  get waiting(): number {
-    return this.queue.length;
-  }
-
-  get running(): number {
-    return this.active;
-  }
-
   /** Runs `task` when a slot is free. Rejects at once when the queue is full. */
   async run<T>(task: () => Promise<T>, signal: AbortSignal): Promise<T> {
     await this.acquire(signal);

@@ -15,10 +15,6 @@ interface Entry<T> {
 export class SharedRequests<T> {
   private readonly pending = new Map<string, Entry<T>>();
 
-  get size(): number {
-    return this.pending.size;
-  }
-
   /** Joins the request for `key`, starting it with `start` if none is under way. */
   join(key: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>, cancelled: () => Error): Promise<T> {
     if (signal?.aborted) return Promise.reject(cancelled());
