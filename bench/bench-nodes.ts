@@ -9,7 +9,7 @@
  *   runtime's copies of outputs 2 and 3).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
-import { OUTPUT_SECTIONS, shapeEvent, topicFor } from "../nodes/lib/event-shaping";
+import { OUTPUT_SECTIONS, shapeEvent, topicFor } from "../nodes/lib/event/shaping";
 import { SAMPLE_EVENTS } from "../simulator/sample-events";
 
 export type SinkListener = (sinkId: string, msg: NodeMessageInFlow) => void;

@@ -4,7 +4,7 @@
  * of sockets). Also answers the editor's "Test connection" button.
  */
 import type { Node, NodeAPI, NodeDef } from "node-red";
-import type { FlatpeakCredentials } from "./lib/client";
+import type { FlatpeakCredentials } from "./lib/client/client";
 import { asTestRequest, testConnection } from "./lib/connection-test";
 import { createFlatpeakApi, type ApiSettings, type FlatpeakConfigNode } from "./lib/flatpeak-api";
 import { createTranslator } from "./lib/i18n";

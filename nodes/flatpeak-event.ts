@@ -4,11 +4,11 @@
  * whole event on output 4 when enabled).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-red";
-import { sharedAbortController } from "./lib/abort";
+import { sharedAbortController } from "./lib/client/abort";
 import type { FlatpeakConfigNode } from "./lib/flatpeak-api";
-import { FlatpeakError, isFlatpeakError, type FailureKind } from "./lib/errors";
-import { readEventId, type ReceivedValue } from "./lib/event-input";
-import { OUTPUT_SECTIONS, shapeEvent, topicFor, type ShapedEvent } from "./lib/event-shaping";
+import { FlatpeakError, isFlatpeakError, type FailureKind } from "./lib/client/errors";
+import { readEventId, type ReceivedValue } from "./lib/event/input";
+import { OUTPUT_SECTIONS, shapeEvent, topicFor, type ShapedEvent } from "./lib/event/shaping";
 import { createTranslator, type Translator } from "./lib/i18n";
 import type { FlatpeakEvent } from "./lib/types";
 

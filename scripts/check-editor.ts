@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
-import { ERROR_CODES } from "../nodes/lib/errors";
+import { ERROR_CODES } from "../nodes/lib/client/errors";
 import { SAMPLES } from "../simulator/sample-events";
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
 import {

@@ -1,9 +1,9 @@
 import should from "should";
-import { checkBaseUrl, isLoopbackHost } from "../nodes/lib/base-url";
-import { sanitizeServerText, readErrorBody } from "../nodes/lib/errors";
-import { parseRetryAfter } from "../nodes/lib/http";
+import { checkBaseUrl, isLoopbackHost } from "../nodes/lib/client/base-url";
+import { sanitizeServerText, readErrorBody } from "../nodes/lib/client/errors";
+import { parseRetryAfter } from "../nodes/lib/client/http";
 import { fillPlaceholders, createTranslator } from "../nodes/lib/i18n";
-import { TokenManager } from "../nodes/lib/token-manager";
+import { TokenManager } from "../nodes/lib/client/tokens";
 
 describe("client parts (pure)", function () {
   describe("checkBaseUrl", function () {

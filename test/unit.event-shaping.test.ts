@@ -1,6 +1,7 @@
 import should from "should";
-import { checkEvent, shapeEvent, splitSections, topicFor } from "../nodes/lib/event-shaping";
-import { readEventId } from "../nodes/lib/event-input";
+import { checkEvent } from "../nodes/lib/client/responses";
+import { shapeEvent, splitSections, topicFor } from "../nodes/lib/event/shaping";
+import { readEventId } from "../nodes/lib/event/input";
 
 describe("event shaping (pure)", function () {
   describe("splitSections", function () {

@@ -2,8 +2,8 @@
  * The editor's "Test connection" button: log in and list one event with the
  * values in the config dialog, saved or not yet saved.
  */
-import type { FlatpeakCredentials } from "./client";
-import { isFlatpeakError } from "./errors";
+import type { FlatpeakCredentials } from "./client/client";
+import { isFlatpeakError } from "./client/errors";
 import { createFlatpeakApi, type ApiSettings } from "./flatpeak-api";
 import type { Translator } from "./i18n";
 

@@ -3,12 +3,12 @@
  * node's settings, or, when those cannot work, a stand-in that fails every
  * request with the reason (the flow keeps running and the Catch node says why).
  */
-import { checkBaseUrl } from "./base-url";
-import { DEFAULT_CACHE_SIZE, DEFAULT_CONCURRENCY, DEFAULT_QUEUE_SIZE, FlatpeakClient, type ConnectionInfo, type FlatpeakCredentials } from "./client";
-import { createFailure, type FlatpeakError } from "./errors";
+import { checkBaseUrl } from "./client/base-url";
+import { DEFAULT_CACHE_SIZE, DEFAULT_CONCURRENCY, DEFAULT_QUEUE_SIZE, FlatpeakClient, type ConnectionInfo, type FlatpeakCredentials } from "./client/client";
+import { createFailure, type FlatpeakError } from "./client/errors";
 import type { Translator } from "./i18n";
-import { USER_AGENT } from "./package-info";
-import { DEFAULT_RETRY_POLICY } from "./retry";
+import { USER_AGENT } from "./client/package-info";
+import { DEFAULT_RETRY_POLICY } from "./client/retry";
 import type { FlatpeakEvent } from "./types";
 import type { Node } from "node-red";
 

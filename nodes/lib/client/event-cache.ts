@@ -2,7 +2,7 @@
  * Flatpeak events never change once created, so a fetched event can be served
  * again from memory. Least recently used entries go first; size 0 turns it off.
  */
-import type { FlatpeakEvent } from "./types";
+import type { FlatpeakEvent } from "../types";
 
 export class EventCache {
   private readonly entries = new Map<string, FlatpeakEvent>();

@@ -1,5 +1,5 @@
-import type { FlatpeakErrorBody } from "./types";
-import type { Translator } from "./i18n";
+import type { FlatpeakErrorBody } from "../types";
+import type { Translator } from "../i18n";
 
 /** What went wrong, independent of language. Each kind has a stable `err.code`. */
 export const ERROR_CODES = {

@@ -3,7 +3,7 @@
  * device section, plus the event and device summaries. Pure: no I/O, no
  * Node-RED, never throws on odd input.
  */
-import type { DeviceProperties, FlatpeakDevice, FlatpeakEvent } from "./types";
+import type { DeviceProperties, FlatpeakDevice, FlatpeakEvent } from "../types";
 
 /** Sections with an output of their own, in output order. */
 export const OUTPUT_SECTIONS = ["battery", "pv", "ev_charger"] as const;
@@ -35,17 +35,6 @@ export interface ShapedEvent {
   sections: Partial<Record<DeviceSection, SectionPayload>>;
   /** ID used in `msg.topic`: the device (or other object) the event is about. */
   subjectId: string;
-}
-
-export type EventCheck = "ok" | "not-event" | "wrong-event";
-
-/** Whether a parsed response body is the event that was asked for. */
-export function checkEvent(body: unknown, requestedId: string): EventCheck {
-  if (!isPlainObject(body)) return "not-event";
-  const { id, type, object } = body;
-  if (typeof id !== "string" || typeof type !== "string" || type.length === 0) return "not-event";
-  if (object !== undefined && object !== "event") return "not-event";
-  return id === requestedId ? "ok" : "wrong-event";
 }
 
 export function shapeEvent(event: FlatpeakEvent): ShapedEvent {

@@ -9,14 +9,14 @@
 import { sharedAbortController } from "./abort";
 import { EventCache } from "./event-cache";
 import { createFailure, isFlatpeakError, readErrorBody, sanitizeServerText, type FailureDetails, type FailureKind, type FlatpeakError } from "./errors";
-import { checkEvent } from "./event-shaping";
+import { checkEvent, parseJson } from "./responses";
 import { HttpTransport, parseRetryAfter, TransportFailure, type HttpResponse } from "./http";
-import type { Translator } from "./i18n";
+import type { Translator } from "../i18n";
 import { RequestLimiter } from "./limiter";
 import { DEFAULT_RETRY_POLICY, retryDelay, sleep, type RetryPolicy } from "./retry";
 import { SharedRequests } from "./shared-requests";
-import { TokenManager, type IssuedToken } from "./token-manager";
-import type { FlatpeakEvent, LoginResponse } from "./types";
+import { TokenManager, type IssuedToken } from "./tokens";
+import type { FlatpeakEvent, LoginResponse } from "../types";
 
 export interface FlatpeakCredentials {
   accountId?: string;
@@ -304,12 +304,4 @@ function unprocessableKey(apiCode: string | undefined): string {
   if (apiCode === "account_disabled") return "accountDisabled";
   if (apiCode === "api_version_not_supported") return "versionNotSupported";
   return "unprocessable";
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -6,8 +6,8 @@ export const USER_AGENT = `node-red-contrib-flatpeak/${readVersion()}`;
 
 function readVersion(): string {
   try {
-    // Compiled code sits in dist/nodes/lib/; package.json is at the package root.
-    const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version?: unknown };
+    // Compiled code sits in dist/nodes/lib/client/; package.json is at the package root.
+    const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "..", "package.json"), "utf8")) as { version?: unknown };
     return typeof manifest.version === "string" ? manifest.version : "unknown";
   } catch {
     return "unknown";

@@ -1,0 +1,33 @@
+/**
+ * What a Flatpeak response body must look like before the client hands it on.
+ * Pure: the client calls these on parsed JSON; nothing here does I/O.
+ */
+import type { FlatpeakEvent } from "../types";
+
+export type EventCheck = "ok" | "not-event" | "wrong-event";
+
+/** Whether a value has the fields every event has: a string `id`, a non-empty `type`, `object` absent or "event". */
+export function isEventShaped(body: unknown): body is FlatpeakEvent {
+  if (!isPlainObject(body)) return false;
+  const { id, type, object } = body;
+  if (typeof id !== "string" || typeof type !== "string" || type.length === 0) return false;
+  return object === undefined || object === "event";
+}
+
+/** Whether a parsed response body is the event that was asked for. */
+export function checkEvent(body: unknown, requestedId: string): EventCheck {
+  if (!isEventShaped(body)) return "not-event";
+  return body.id === requestedId ? "ok" : "wrong-event";
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
