@@ -6,7 +6,7 @@
 import http from "node:http";
 import axios, { type AxiosInstance } from "axios";
 import type { NodeMessageInFlow } from "node-red";
-import type { FlatpeakConfigNode } from "../nodes/lib/flatpeak-api";
+import type { FlatpeakConfigNode } from "../nodes/types";
 import type { Launch } from "./closed-loop";
 import { ERRORS } from "./flows";
 import type { NodeRedHost } from "./node-red-host";

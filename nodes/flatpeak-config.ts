@@ -1,38 +1,56 @@
 /**
  * `flatpeak-config`: holds the Flatpeak credentials and one API client that
- * every event node using this config shares (one token, one login, one set
- * of sockets). Also answers the editor's "Test connection" button.
+ * every node using this config shares (one token, one login, one set of
+ * sockets, one limiter). Also answers the editor's "Test connection" button.
  */
 import type { Node, NodeAPI, NodeDef } from "node-red";
 import type { FlatpeakCredentials } from "./lib/client/client";
-import { asTestRequest, testConnection } from "./lib/connection-test";
-import { createFlatpeakApi, type ApiSettings, type FlatpeakConfigNode } from "./lib/flatpeak-api";
+import { asTestRequest, testConnection, type SavedConfig, type TestAnswer } from "./lib/connection-test";
+import { createFlatpeakApi, type ApiSettings } from "./lib/flatpeak-api";
 import { createTranslator } from "./lib/i18n";
+import { CONFIG_LIMITS } from "./lib/settings";
+import type { FlatpeakConfigNode } from "./types";
 
 export = function registerFlatpeakConfig(RED: NodeAPI): void {
   const t = createTranslator(RED._, "flatpeak-config");
 
-  function FlatpeakConfig(this: Node<FlatpeakCredentials>, def: NodeDef & ApiSettings): void {
+  function FlatpeakConfig(this: FlatpeakConfigNode, def: NodeDef & ApiSettings): void {
     RED.nodes.createNode(this, def);
-    const api = createFlatpeakApi(def, this.credentials ?? {}, t);
-    (this as FlatpeakConfigNode).api = api;
+    const { api, clamped } = createFlatpeakApi(def, this.credentials ?? {}, t);
+    this.api = api;
+    this.savedBaseUrl = def.baseUrl;
     if (api.problem) this.warn(api.problem.message);
+    for (const setting of clamped) this.warn(t("warnings.clamped", { name: setting.name, given: setting.given, used: setting.used }));
     this.on("close", () => api.close());
   }
 
-  RED.nodes.registerType<Node<FlatpeakCredentials>, NodeDef & ApiSettings, unknown, FlatpeakCredentials>("flatpeak-config", FlatpeakConfig, {
+  RED.nodes.registerType<Node<FlatpeakCredentials>, NodeDef & ApiSettings, unknown, FlatpeakCredentials>("flatpeak-config", FlatpeakConfig as unknown as (this: Node<FlatpeakCredentials>, def: NodeDef & ApiSettings) => void, {
     // Without this the runtime drops what the user typed into these fields at deploy.
     credentials: {
       accountId: { type: "text" },
       apiKey: { type: "password" },
       bearerToken: { type: "password" },
     },
+    // The editor reads its defaults and spinner bounds from the runtime's own table.
+    settings: { flatpeakConfigLimits: { value: CONFIG_LIMITS, exportable: true } },
   });
 
+  function findSaved(id: string): SavedConfig | undefined {
+    const node = RED.nodes.getNode(id) as FlatpeakConfigNode | null;
+    if (!node) return undefined;
+    return { type: node.type, baseUrl: node.savedBaseUrl, credentials: RED.nodes.getCredentials(id) };
+  }
+
+  async function answerTest(body: unknown): Promise<TestAnswer> {
+    return testConnection(asTestRequest(body), findSaved, t);
+  }
+
   // Registered once per load, not per node: the editor calls it with a relative URL.
+  // Every request gets an answer, whatever it holds: nothing here may reject unhandled.
   RED.httpAdmin.post("/flatpeak-config/test-connection", RED.auth.needsPermission("flatpeak-config.write"), (req, res) => {
-    void testConnection(asTestRequest(req.body), (id) => RED.nodes.getCredentials(id) as FlatpeakCredentials | undefined, t).then((answer) =>
-      res.json(answer),
+    answerTest(req.body).then(
+      (answer) => res.json(answer),
+      (err: unknown) => res.status(500).json({ ok: false, message: t("errors.unexpected", { detail: err instanceof Error ? err.message : String(err) }) }),
     );
   });
 };

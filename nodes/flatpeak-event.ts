@@ -3,14 +3,15 @@
  * node, and sends battery, PV and EV charger data on outputs 1–3 (and the
  * whole event on output 4 when enabled).
  */
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-red";
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
 import { sharedAbortController } from "./lib/client/abort";
-import type { FlatpeakConfigNode } from "./lib/flatpeak-api";
 import { FlatpeakError, isFlatpeakError, type FailureKind } from "./lib/client/errors";
 import { readEventId, type ReceivedValue } from "./lib/event/input";
 import { OUTPUT_SECTIONS, shapeEvent, topicFor, type ShapedEvent } from "./lib/event/shaping";
 import { createTranslator, type Translator } from "./lib/i18n";
+import { StatusBoard } from "./lib/status";
 import type { FlatpeakEvent } from "./lib/types";
+import type { FlatpeakConfigNode } from "./types";
 
 interface FlatpeakEventDef extends NodeDef {
   server: string;
@@ -26,7 +27,7 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
   const t = createTranslator(RED._, "flatpeak-event");
   // The runtime's language is fixed while it runs: look the text up once, not per message (an i18next lookup each time).
   let fetchingText: string | undefined;
-  const statusFetching = (): NodeStatus => ({ fill: "blue", shape: "dot", text: (fetchingText ??= t("status.fetching")) });
+  const fetching = (): string => (fetchingText ??= t("status.fetching"));
 
   function FlatpeakEventNode(this: Node, def: FlatpeakEventDef): void {
     RED.nodes.createNode(this, def);
@@ -39,17 +40,9 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
     const closing = sharedAbortController();
     const inFlight = new Set<Promise<void>>();
 
-    /** The status last shown, so that a busy node does not send the editor the same status thousands of times. */
-    let shownStatus = "";
-    let fetching = 0;
-    const showStatus = (status: NodeStatus): void => {
-      const key = JSON.stringify(status);
-      if (key === shownStatus) return;
-      shownStatus = key;
-      node.status(status);
-    };
+    const status = new StatusBoard((shown) => node.status(shown));
 
-    if (!config) showStatus({ fill: "red", shape: "ring", text: t("status.noConfig") });
+    if (!config) status.failure(t("status.noConfig"));
 
     node.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
       const work = handleMessage(msg, send, done);
@@ -60,7 +53,7 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
     node.on("close", (_removed: boolean, done: () => void) => {
       closing.abort();
       void Promise.allSettled([...inFlight]).then(() => {
-        node.status({});
+        status.clear();
         done();
       });
     });
@@ -74,14 +67,14 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
         if (!config) throw new FlatpeakError({ kind: "config", messageKey: "noConfig" }, t("errors.noConfig"));
 
         // Only the first of overlapping fetches says "fetching"; each ends in its own result.
-        if (fetching++ === 0) showStatus(statusFetching());
-        const event = await config.api.getEvent(parsed.id, closing.signal).finally(() => fetching--);
+        status.busy(fetching());
+        const event = await config.api.getEvent(parsed.id, closing.signal).finally(() => status.idle());
         if (closing.signal.aborted) return done();
 
         const shaped = shapeEvent(event);
         const outputs = buildOutputs(msg, shaped, event);
         send(outputs);
-        showStatus(successStatus(shaped));
+        showSuccess(shaped);
         done();
       } catch (err) {
         // A redeploy or stop is not the message's fault: end it quietly.
@@ -126,11 +119,11 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
       return RED.util.cloneMessage({ ...msg, payload, topic, flatpeak });
     }
 
-    function successStatus(shaped: ShapedEvent): NodeStatus {
+    function showSuccess(shaped: ShapedEvent): void {
       const sent = OUTPUT_SECTIONS.some((section) => shaped.sections[section] !== undefined);
-      if (sent) return { fill: "green", shape: "dot", text: shaped.event.type };
+      if (sent) return status.success(shaped.event.type);
       const key = shaped.device ? "status.noSections" : "status.notDevice";
-      return { fill: "yellow", shape: "ring", text: t(key, { type: shaped.event.type }) };
+      status.success(t(key, { type: shaped.event.type }), "yellow", "ring");
     }
 
     function reportFailure(msg: NodeMessageInFlow, err: unknown, done: Done): void {
@@ -139,7 +132,7 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
       const target = msg as NodeMessageInFlow & Record<string, unknown>;
       if (statusCode !== undefined) target.statusCode = statusCode;
       target.flatpeak = { error: withoutUndefined({ code: error.code, statusCode, apiCode, eventId, retryAfter: retryAfterSeconds }) };
-      showStatus({ fill: "red", shape: "ring", text: errorStatusText(error.kind, statusCode, t) });
+      status.failure(errorStatusText(error.kind, statusCode, t));
       done(error);
     }
 

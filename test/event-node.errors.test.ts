@@ -172,19 +172,19 @@ describe("flatpeak-event: errors from Flatpeak", function () {
   });
 
   it("ends a request that gets no answer with a timeout error", async function () {
-    const flow = await deploy(env.sim, { timeout: 0.3 });
+    const flow = await deploy(env.sim, { timeout: 1 });
     env.sim.addFault({ route: "event", kind: "hang" });
     const started = Date.now();
     const outcome = await flow.run({ payload: FULL.id });
 
     const error = assertError(outcome, "FLATPEAK_TIMEOUT", undefined);
-    error.message.should.equal(`Error: No answer from Flatpeak within 0.3 s fetching event ${FULL.id}`);
+    error.message.should.equal(`Error: No answer from Flatpeak within 1 s fetching event ${FULL.id}`);
     (Date.now() - started).should.be.below(3000);
     statusesOf(flow.node()).pop()!.text!.should.equal("timed out");
   });
 
   it("bounds a body that trickles in by the same timeout, not only an idle socket", async function () {
-    const flow = await deploy(env.sim, { timeout: 0.5 });
+    const flow = await deploy(env.sim, { timeout: 1 });
     env.sim.addFault({ route: "event", kind: "drip" });
     const started = Date.now();
     const outcome = await flow.run({ payload: FULL.id });
@@ -194,12 +194,12 @@ describe("flatpeak-event: errors from Flatpeak", function () {
   });
 
   it("applies the timeout to the login too", async function () {
-    const flow = await deploy(env.sim, { timeout: 0.3 });
+    const flow = await deploy(env.sim, { timeout: 1 });
     env.sim.addFault({ route: "login", kind: "slow", delayMs: 1000 });
     const outcome = await flow.run({ payload: FULL.id });
 
     const error = assertError(outcome, "FLATPEAK_TIMEOUT", undefined);
-    error.message.should.equal("Error: No answer from Flatpeak within 0.3 s logging in");
+    error.message.should.equal("Error: No answer from Flatpeak within 1 s logging in");
   });
 
   it("waits for a slow answer within the timeout", async function () {

@@ -1,7 +1,7 @@
 import should from "should";
 import { SAMPLES } from "../simulator/sample-events";
 import type { FlatpeakEvent } from "../nodes/lib/types";
-import { deploy, statusesOf, useSimulator, type Outcome } from "./support/harness";
+import { deploy, statusesOf, untimed, useSimulator, type Outcome } from "./support/harness";
 
 function propertiesOf(event: FlatpeakEvent): any {
   return (event.data as any).properties;
@@ -31,7 +31,7 @@ describe("flatpeak-event: outputs", function () {
     battery.topic!.should.equal("flatpeak/dev_6650a1b2c3d4e5f6a7b8c001/battery");
     pv.topic!.should.equal("flatpeak/dev_6650a1b2c3d4e5f6a7b8c001/pv");
     ev.topic!.should.equal("flatpeak/dev_6650a1b2c3d4e5f6a7b8c001/ev_charger");
-    statusesOf(flow.node()).pop()!.should.eql({ fill: "green", shape: "dot", text: "device.update" });
+    untimed(statusesOf(flow.node()).pop()!).should.eql({ fill: "green", shape: "dot", text: "device.update" });
   });
 
   it("sets msg.flatpeak.event and msg.flatpeak.device on every output", async function () {
@@ -146,7 +146,7 @@ describe("flatpeak-event: outputs", function () {
       portsUsed(outcome).should.eql([false, false, false, true]);
       outcome.outputs[3][0].payload!.should.eql(sample);
       (outcome.outputs[3][0] as any).flatpeak.device.id.should.equal((sample.data as any).id);
-      statusesOf(flow.node()).pop()!.should.eql({ fill: "yellow", shape: "ring", text: statusText });
+      untimed(statusesOf(flow.node()).pop()!).should.eql({ fill: "yellow", shape: "ring", text: statusText });
     });
   }
 
@@ -171,7 +171,7 @@ describe("flatpeak-event: outputs", function () {
       (whole as any).flatpeak.event.type.should.equal(sample.type);
       const subject = (sample.data as any).id ?? sample.id;
       whole.topic!.should.equal(`flatpeak/${subject}/event`);
-      statusesOf(flow.node()).pop()!.should.eql({ fill: "yellow", shape: "ring", text: `${sample.type}: not a device` });
+      untimed(statusesOf(flow.node()).pop()!).should.eql({ fill: "yellow", shape: "ring", text: `${sample.type}: not a device` });
     });
   }
 

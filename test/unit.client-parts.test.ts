@@ -1,9 +1,13 @@
 import should from "should";
 import { checkBaseUrl, isLoopbackHost } from "../nodes/lib/client/base-url";
-import { sanitizeServerText, readErrorBody } from "../nodes/lib/client/errors";
+import { CancelledError } from "../nodes/lib/client/abort";
+import { readErrorBody } from "../nodes/lib/client/errors";
+import { FlatpeakRequester } from "../nodes/lib/client/requester";
+import { maskText } from "../nodes/lib/client/secrets";
 import { parseRetryAfter } from "../nodes/lib/client/http";
 import { fillPlaceholders, createTranslator } from "../nodes/lib/i18n";
-import { TokenManager } from "../nodes/lib/client/tokens";
+import { LOGIN_REFUSAL_COOLDOWN_MS, TokenManager } from "../nodes/lib/client/tokens";
+import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
 
 describe("client parts (pure)", function () {
   describe("checkBaseUrl", function () {
@@ -51,9 +55,14 @@ describe("client parts (pure)", function () {
 
   describe("server texts", function () {
     it("masks secrets, drops control characters and caps the length", function () {
-      sanitizeServerText("key sk_secret_1 and sk_secret_1\n\u0007end", ["sk_secret_1"]).should.equal("key *** and *** end");
-      sanitizeServerText("x".repeat(300), []).should.have.length(201);
-      sanitizeServerText("abc", ["a"]).should.equal("abc"); // too short to be a secret: never mask single letters
+      maskText("key sk_secret_1 and sk_secret_1\n\u0007end", ["sk_secret_1"]).should.equal("key *** and *** end");
+      maskText("x".repeat(300), []).should.have.length(201);
+      maskText("abc", ["a"]).should.equal("abc"); // too short to be a secret: never mask single letters
+    });
+
+    it("masks after stripping control characters, and a longer secret before one it contains", function () {
+      maskText("echo sk_sec\u0000ret_1 here", ["sk_secret_1"]).should.equal("echo *** here");
+      maskText("Basic YWNjOnNr and YWNj", ["YWNj", "YWNjOnNr"]).should.equal("Basic *** and ***");
     });
 
     it("reads both documented error body shapes", function () {
@@ -84,104 +93,120 @@ describe("client parts (pure)", function () {
     });
   });
 
-  describe("TokenManager", function () {
-    function manager(options: { lifetime?: number; initialToken?: string; withLogin?: boolean } = {}) {
-      let now = 1_000_000;
-      let issued = 0;
-      const logins: Array<(value: { token: string; expiresInSeconds?: number }) => void> = [];
+  describe("TokenManager (against the simulator)", function () {
+    let sim: Simulator;
+    let now = 1_000_000;
+    before(async function () {
+      sim = await startSimulator({ tokenLifetimeSeconds: 3600 });
+    });
+    after(async function () {
+      await sim.close();
+    });
+    beforeEach(function () {
+      sim.resetStats();
+      sim.clearFaults();
+    });
+
+    function manager(credentials: { login?: boolean; initialToken?: string } = {}): { tokens: TokenManager; requester: FlatpeakRequester } {
+      const requester = new FlatpeakRequester({
+        baseUrl: sim.url,
+        timeoutMs: 5000,
+        userAgent: "test",
+        translate: createTranslator((key) => key, "flatpeak-config"),
+        retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 },
+        concurrency: 4,
+        queueSize: 10,
+      });
+      const login = credentials.login !== false;
       const tokens = new TokenManager({
-        login:
-          options.withLogin === false
-            ? undefined
-            : () =>
-                new Promise((resolve) => {
-                  logins.push(resolve);
-                }),
-        initialToken: options.initialToken,
-        cancelled: () => new Error("cancelled"),
-        noCredentials: () => new Error("no credentials"),
+        requester,
+        accountId: login ? SIMULATOR_ACCOUNT_ID : undefined,
+        apiKey: login ? SIMULATOR_API_KEY : undefined,
+        initialToken: credentials.initialToken,
         now: () => now,
       });
-      return {
-        tokens,
-        logins,
-        finishLogin: () => logins.shift()!({ token: `token-${++issued}`, expiresInSeconds: options.lifetime }),
-        advance: (ms: number) => (now += ms),
-      };
+      return { tokens, requester };
     }
 
-    it("shares one login between concurrent callers", async function () {
-      const m = manager({ lifetime: 3600 });
-      const waiting = [m.tokens.get(), m.tokens.get(), m.tokens.get()];
-      m.logins.should.have.length(1);
-      m.finishLogin();
-      (await Promise.all(waiting)).should.eql(["token-1", "token-1", "token-1"]);
-      m.tokens.loginCount.should.equal(1);
+    it("shares one login between concurrent callers and learns live_mode", async function () {
+      const { tokens, requester } = manager();
+      const got = await Promise.all([tokens.get(), tokens.get(), tokens.get()]);
+      new Set(got).size.should.equal(1);
+      sim.stats.logins.should.equal(1);
+      tokens.liveMode!.should.be.false();
+      requester.close();
     });
 
-    it("renews 60 s before expiry, or at 90% of a short lifetime", async function () {
-      const long = manager({ lifetime: 3600 });
-      const first = long.tokens.get();
-      long.finishLogin();
-      await first;
-      long.advance(3539_000);
-      (await long.tokens.get()).should.equal("token-1");
-      long.advance(2_000);
-      const renewed = long.tokens.get();
-      long.logins.should.have.length(1);
-      long.finishLogin();
-      (await renewed).should.equal("token-2");
-
-      const short = manager({ lifetime: 10 });
-      const a = short.tokens.get();
-      short.finishLogin();
-      await a;
-      short.advance(8_900);
-      (await short.tokens.get()).should.equal("token-1");
-      short.advance(200);
-      void short.tokens.get();
-      short.logins.should.have.length(1);
+    it("renews 60 s before a one-hour token expires", async function () {
+      const { tokens, requester } = manager();
+      const first = await tokens.get();
+      now += 3539_000;
+      (await tokens.get()).should.equal(first);
+      sim.stats.logins.should.equal(1);
+      now += 2_000;
+      (await tokens.get()).should.not.equal(first);
+      sim.stats.logins.should.equal(2);
+      requester.close();
     });
 
-    it("keeps a token without expires_in until it is rejected", async function () {
-      const m = manager({ lifetime: undefined });
-      const first = m.tokens.get();
-      m.finishLogin();
-      await first;
-      m.advance(365 * 24 * 3600 * 1000);
-      (await m.tokens.get()).should.equal("token-1");
-      m.tokens.reject("token-1");
-      void m.tokens.get();
-      m.logins.should.have.length(1);
+    it("logs in again for a refused token once, and not for the token that replaced it until Flatpeak accepted that one", async function () {
+      const { tokens, requester } = manager();
+      const first = await tokens.get();
+      tokens.rejected(first).should.be.true();
+      const second = await tokens.get();
+      second.should.not.equal(first);
+      tokens.rejected(second).should.be.false("a fresh token refused too: the refusal is about the request");
+      (await tokens.get()).should.equal(second);
+      tokens.accepted(second);
+      tokens.rejected(second).should.be.true("once accepted, a later refusal may be an expiry");
+      (await tokens.get()).should.not.equal(second);
+      sim.stats.logins.should.equal(3);
+      requester.close();
     });
 
-    it("ignores the rejection of a token that was already replaced", async function () {
-      const m = manager({ lifetime: 3600 });
-      const first = m.tokens.get();
-      m.finishLogin();
-      await first;
-      m.tokens.reject("token-0-old");
-      (await m.tokens.get()).should.equal("token-1");
-      m.logins.should.have.length(0);
+    it("ignores the refusal of a token that was already replaced", async function () {
+      const { tokens, requester } = manager();
+      const current = await tokens.get();
+      tokens.rejected("an-older-token").should.be.true();
+      (await tokens.get()).should.equal(current);
+      sim.stats.logins.should.equal(1);
+      requester.close();
+    });
+
+    it("holds back every login for the cool-down after Flatpeak refused one", async function () {
+      sim.addFault({ route: "login", kind: "status", status: 403, times: 1 });
+      const { tokens, requester } = manager();
+      await tokens.get().should.be.rejectedWith({ code: "FLATPEAK_AUTH" });
+      await tokens.get().should.be.rejectedWith({ code: "FLATPEAK_AUTH" });
+      sim.stats.logins.should.equal(1);
+      now += LOGIN_REFUSAL_COOLDOWN_MS + 1;
+      (await tokens.get()).should.be.a.String();
+      sim.stats.logins.should.equal(2);
+      requester.close();
     });
 
     it("lets one waiter give up without failing the shared login", async function () {
-      const m = manager({ lifetime: 3600 });
+      sim.addFault({ route: "login", kind: "slow", delayMs: 200, times: 1 });
+      const { tokens, requester } = manager();
       const controller = new AbortController();
-      const impatient = m.tokens.get(controller.signal);
-      const patient = m.tokens.get();
+      const impatient = tokens.get(controller.signal);
+      const patient = tokens.get();
       controller.abort();
-      await impatient.should.be.rejectedWith("cancelled");
-      m.finishLogin();
-      (await patient).should.equal("token-1");
+      await impatient.should.be.rejectedWith(CancelledError);
+      (await patient).should.be.a.String();
+      requester.close();
     });
 
-    it("uses a given token without logging in, and fails when there is none and no login", async function () {
-      const given = manager({ initialToken: "given", withLogin: false });
-      (await given.tokens.get()).should.equal("given");
+    it("uses a given token without logging in, and fails without any credentials", async function () {
+      const given = manager({ login: false, initialToken: "given-token" });
+      (await given.tokens.get()).should.equal("given-token");
       given.tokens.canLogin.should.be.false();
-      given.tokens.reject("given");
-      await given.tokens.get().should.be.rejectedWith("no credentials");
+      given.tokens.rejected("given-token").should.be.false();
+      sim.stats.logins.should.equal(0);
+      given.requester.close();
+      const none = manager({ login: false });
+      await none.tokens.get().should.be.rejectedWith({ code: "FLATPEAK_CONFIG" });
+      none.requester.close();
     });
   });
 });

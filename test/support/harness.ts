@@ -263,3 +263,10 @@ export function statusesOf(node: Node): Array<{ fill?: string; shape?: string; t
     .filter((call) => call.thisValue === node)
     .map((call) => call.args[0] as { fill?: string; shape?: string; text?: string });
 }
+
+/** A success status without its time of day, after checking that it has one (`device.update · 14:03:09`). */
+export function untimed(status: { fill?: string; shape?: string; text?: string }): { fill?: string; shape?: string; text?: string } {
+  const match = / · \d\d:\d\d:\d\d$/.exec(status.text ?? "");
+  if (!match) throw new Error(`the status "${status.text}" does not end with the time of the success`);
+  return { ...status, text: status.text!.slice(0, match.index) };
+}

@@ -2,6 +2,22 @@
 import { setMaxListeners } from "node:events";
 
 /**
+ * The one reason a wait ends early: its caller left (the node closed or was
+ * redeployed). Internal only: callers that left do not read it, so it needs no
+ * translated text and no user-facing code.
+ */
+export class CancelledError extends Error {
+  constructor() {
+    super("cancelled");
+    this.name = "CancelledError";
+  }
+}
+
+export function isCancelled(err: unknown): err is CancelledError {
+  return err instanceof CancelledError;
+}
+
+/**
  * An AbortController for a long-lived owner (a node, a client) whose signal
  * every queued or running request listens to. Their number is bounded by the
  * queue, not by 10, so Node's leak warning would only alarm users.
@@ -48,11 +64,11 @@ export function deadline(timeoutMs: number, ...parents: Array<AbortSignal | unde
  * Waits for a shared promise, but lets one waiter give up when its own signal
  * aborts: the shared work (a login) goes on for the others.
  */
-export function untilAborted<T>(shared: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {
+export function untilAborted<T>(shared: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return shared;
-  if (signal.aborted) return Promise.reject(onAbort());
+  if (signal.aborted) return Promise.reject(new CancelledError());
   return new Promise<T>((resolve, reject) => {
-    const abort = (): void => reject(onAbort());
+    const abort = (): void => reject(new CancelledError());
     signal.addEventListener("abort", abort, { once: true });
     shared.then(
       (value) => {
@@ -65,5 +81,21 @@ export function untilAborted<T>(shared: Promise<T>, signal: AbortSignal | undefi
         reject(err);
       },
     );
+  });
+}
+
+/** Resolves after `ms`, or rejects with a CancelledError as soon as `signal` aborts (clearing the timer). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new CancelledError());
+  return new Promise((resolve, reject) => {
+    const abort = (): void => {
+      clearTimeout(timer);
+      reject(new CancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", abort, { once: true });
   });
 }

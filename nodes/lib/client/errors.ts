@@ -15,7 +15,6 @@ export const ERROR_CODES = {
   network: "FLATPEAK_NETWORK",
   "bad-response": "FLATPEAK_BAD_RESPONSE",
   "queue-full": "FLATPEAK_QUEUE_FULL",
-  cancelled: "FLATPEAK_CANCELLED",
   unexpected: "FLATPEAK_UNEXPECTED",
 } as const;
 
@@ -110,15 +109,4 @@ export function readErrorBody(body: unknown): { code?: string; message?: string 
     code: typeof code === "string" && code.length > 0 ? code : undefined,
     message: typeof message === "string" && message.length > 0 ? message : undefined,
   };
-}
-
-/** Text from the server, made safe to show: secrets masked, control characters dropped, length capped. */
-export function sanitizeServerText(text: string, secrets: readonly string[], maxLength = 200): string {
-  let safe = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) safe = safe.split(secret).join("***");
-  }
-  // eslint-disable-next-line no-control-regex
-  safe = safe.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-  return safe.length > maxLength ? `${safe.slice(0, maxLength)}…` : safe;
 }

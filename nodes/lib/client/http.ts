@@ -7,6 +7,7 @@ import http from "node:http";
 import https from "node:https";
 import axios, { type AxiosInstance } from "axios";
 import { deadline } from "./abort";
+import { isLoopbackHost } from "./base-url";
 
 /** Flatpeak events are a few kilobytes; anything near this is not one. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -22,6 +23,10 @@ export type TransportProblem =
   | { problem: "timeout" }
   | { problem: "cancelled" }
   | { problem: "too-large" }
+  /** The body was compressed and does not decompress: the server sent something broken. */
+  | { problem: "corrupt" }
+  /** A header value we would send has a character HTTP forbids (a pasted token with a stray character). */
+  | { problem: "invalid-header" }
   | { problem: "network"; networkCode: string };
 
 /** Thrown by `HttpTransport.get` when no HTTP response arrived in full. */
@@ -34,6 +39,8 @@ export class TransportFailure extends Error {
 export interface TransportOptions {
   timeoutMs: number;
   userAgent: string;
+  /** Decides the proxy: never one for a loopback host, where http:// would show the Basic header to it. */
+  baseUrl: string;
 }
 
 export class HttpTransport {
@@ -53,6 +60,8 @@ export class HttpTransport {
       validateStatus: () => true,
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
+      // Without `false` axios takes HTTP(S)_PROXY from the environment; otherwise it honours it (and NO_PROXY).
+      ...(isLoopbackHost(new URL(options.baseUrl).hostname) ? { proxy: false as const } : {}),
     });
   }
 
@@ -83,6 +92,9 @@ export class HttpTransport {
   }
 }
 
+/** zlib's codes for a compressed body that does not decompress (gzip, deflate, brotli). */
+const ZLIB_ERRORS = new Set(["Z_DATA_ERROR", "Z_BUF_ERROR", "Z_NEED_DICT"]);
+
 function describeTransportError(err: unknown, timedOut: boolean): TransportProblem {
   if (timedOut) return { problem: "timeout" };
   if (axios.isCancel(err)) return { problem: "cancelled" };
@@ -90,6 +102,8 @@ function describeTransportError(err: unknown, timedOut: boolean): TransportProbl
   const message = err instanceof Error ? err.message : "";
   if (message.includes("maxContentLength")) return { problem: "too-large" };
   if (code === "ERR_CANCELED") return { problem: "cancelled" };
+  if (code === "ERR_INVALID_CHAR" || code === "ERR_HTTP_INVALID_HEADER_VALUE") return { problem: "invalid-header" };
+  if (ZLIB_ERRORS.has(code)) return { problem: "corrupt" };
   // ERR_BAD_RESPONSE without a size problem means the body was cut off.
   return { problem: "network", networkCode: code && code !== "ERR_BAD_RESPONSE" ? code : "ECONNRESET" };
 }

@@ -1,4 +1,4 @@
-import { sharedAbortController } from "./abort";
+import { CancelledError, sharedAbortController } from "./abort";
 
 /**
  * One request per key at a time: callers asking for the same event while it is
@@ -16,8 +16,8 @@ export class SharedRequests<T> {
   private readonly pending = new Map<string, Entry<T>>();
 
   /** Joins the request for `key`, starting it with `start` if none is under way. */
-  join(key: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>, cancelled: () => Error): Promise<T> {
-    if (signal?.aborted) return Promise.reject(cancelled());
+  join(key: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new CancelledError());
     const entry = this.pending.get(key) ?? this.begin(key, start);
     entry.waiters += 1;
     return new Promise<T>((resolve, reject) => {
@@ -32,7 +32,7 @@ export class SharedRequests<T> {
       const leave = (): void => {
         if (!finish()) return;
         if (entry.waiters === 0) this.cancel(key, entry);
-        reject(cancelled());
+        reject(new CancelledError());
       };
       signal?.addEventListener("abort", leave, { once: true });
       entry.promise.then(

@@ -1,100 +1,154 @@
 /**
- * Keeps the bearer token in memory and decides when to log in. One login at a
- * time: every request that needs a token while a login is under way waits for
- * that same login.
+ * The one owner of login: keeps the bearer token in memory, logs in (one
+ * login at a time, shared by every waiting request), renews before expiry,
+ * decides whether a rejected token is worth a fresh login, and holds back
+ * logins for a while after Flatpeak refused one.
  */
 import { untilAborted } from "./abort";
+import { isFlatpeakError, type FlatpeakError } from "./errors";
+import { isAuthRejection, type FlatpeakRequester } from "./requester";
+import { parseJson } from "./responses";
+import type { LoginResponse } from "../types";
 
-export interface IssuedToken {
+export interface TokenManagerOptions {
+  requester: FlatpeakRequester;
+  /** Both needed to log in; without them only `initialToken` is used. */
+  accountId?: string;
+  apiKey?: string;
+  /** A bearer token configured directly: used until Flatpeak rejects it. */
+  initialToken?: string;
+  /** Monotonic milliseconds; replaceable in tests. */
+  now?: () => number;
+}
+
+/** What one successful login told us. */
+export interface LoginResult {
   token: string;
   /** Seconds from issue; undefined when Flatpeak did not say (then only a 401/403 retires it). */
   expiresInSeconds?: number;
-}
-
-export interface TokenManagerOptions {
-  /** Logs in and returns a fresh token. Absent when only a bearer token was configured. */
-  login?: () => Promise<IssuedToken>;
-  /** A bearer token configured directly: used until Flatpeak rejects it. */
-  initialToken?: string;
-  /** Error for a waiter whose own signal aborted. */
-  cancelled: () => Error;
-  /** Error when there is no token and no way to get one. */
-  noCredentials: () => Error;
-  now?: () => number;
+  liveMode?: boolean;
 }
 
 /** Renew this long before expiry, but never more than a tenth of the token's life. */
 const RENEWAL_MARGIN_MS = 60_000;
+/** After Flatpeak refuses the login, every login fails at once for this long instead of asking again. */
+export const LOGIN_REFUSAL_COOLDOWN_MS = 30_000;
+
+interface HeldToken {
+  value: string;
+  renewAt: number;
+  /**
+   * False for a token that a rejection made us fetch, until Flatpeak accepts it
+   * once: if it is rejected too, the refusal is about the request, not the
+   * token, and another login would only cost one `/login` per message.
+   */
+  proven: boolean;
+}
 
 export class TokenManager {
-  private token: string | undefined;
-  private renewAt = Number.POSITIVE_INFINITY;
+  private held: HeldToken | undefined;
   private pendingLogin: Promise<string> | undefined;
-  private logins = 0;
+  private refusal: { error: FlatpeakError; until: number } | undefined;
+  private learnedLiveMode: boolean | undefined;
+  /** Set when a refused token was dropped: the next login's token must prove itself. */
+  private replacingRefused = false;
+  private readonly requester: FlatpeakRequester;
+  private readonly basicAuth: string | undefined;
   private readonly now: () => number;
 
-  constructor(private readonly options: TokenManagerOptions) {
-    this.token = options.initialToken || undefined;
-    this.now = options.now ?? Date.now;
+  constructor(options: TokenManagerOptions) {
+    this.requester = options.requester;
+    this.now = options.now ?? (() => performance.now());
+    const { accountId, apiKey, initialToken } = options;
+    this.basicAuth = accountId && apiKey ? Buffer.from(`${accountId}:${apiKey}`, "utf8").toString("base64") : undefined;
+    this.requester.secrets.addConfigured(accountId, apiKey, initialToken, this.basicAuth);
+    if (initialToken) this.held = { value: initialToken, renewAt: Number.POSITIVE_INFINITY, proven: true };
   }
 
   get canLogin(): boolean {
-    return this.options.login !== undefined;
+    return this.basicAuth !== undefined;
   }
 
-  /** How many logins this manager has started (for the benchmark and tests). */
-  get loginCount(): number {
-    return this.logins;
-  }
-
-  /** The token in use, if any; only for masking it in texts from the server. */
-  get currentToken(): string | undefined {
-    return this.token;
+  /** From the last login's answer: whether the key is a live (not test) key. Unknown with a bearer token given directly. */
+  get liveMode(): boolean | undefined {
+    return this.learnedLiveMode;
   }
 
   /** A token that is not due for renewal, logging in if needed. */
-  async get(signal?: AbortSignal): Promise<string> {
-    if (this.token !== undefined && this.now() < this.renewAt) return this.token;
-    if (!this.options.login) {
-      if (this.token !== undefined) return this.token;
-      throw this.options.noCredentials();
-    }
-    return untilAborted(this.sharedLogin(this.options.login), signal, this.options.cancelled);
+  get(signal?: AbortSignal): Promise<string> {
+    const held = this.held;
+    if (held && (this.now() < held.renewAt || !this.canLogin)) return Promise.resolve(held.value);
+    if (!this.canLogin) return Promise.reject(this.requester.failure({ kind: "config", messageKey: "noCredentials" }));
+    return untilAborted(this.sharedLogin(), signal);
+  }
+
+  /** Flatpeak accepted a request with this token. */
+  accepted(token: string): void {
+    if (this.held?.value === token) this.held.proven = true;
   }
 
   /**
-   * Flatpeak refused this token. Forget it, unless a newer one has replaced it
-   * meanwhile: concurrent refusals of one stale token then cause one login, not many.
+   * Flatpeak refused a request with `token` (401/403). True when a fresh login
+   * is worth a retry: the token is still the current one and has been accepted
+   * before, or a newer one has replaced it meanwhile (concurrent refusals of one
+   * stale token then cause one login, not many).
    */
-  reject(token: string): void {
-    if (this.token === token) {
-      this.token = undefined;
-      this.renewAt = Number.POSITIVE_INFINITY;
-    }
+  rejected(token: string): boolean {
+    if (!this.canLogin) return false;
+    const held = this.held;
+    if (!held || held.value !== token) return true;
+    if (!held.proven) return false;
+    this.held = undefined;
+    this.replacingRefused = true;
+    return true;
   }
 
   clear(): void {
-    this.token = undefined;
-    this.renewAt = Number.POSITIVE_INFINITY;
+    this.held = undefined;
   }
 
-  private sharedLogin(login: () => Promise<IssuedToken>): Promise<string> {
+  private sharedLogin(): Promise<string> {
     if (!this.pendingLogin) {
-      this.logins += 1;
-      const started = this.now();
-      this.pendingLogin = login()
-        .then((issued) => {
-          this.token = issued.token;
-          this.renewAt = renewalTime(started, issued.expiresInSeconds);
-          return issued.token;
-        })
-        .finally(() => {
-          this.pendingLogin = undefined;
-        });
+      const login = this.loginWithRetries();
+      this.pendingLogin = login.finally(() => {
+        this.pendingLogin = undefined;
+      });
       // A login nobody waits for any more (all waiters cancelled) must not become an unhandled rejection.
       this.pendingLogin.catch(() => undefined);
     }
     return this.pendingLogin;
+  }
+
+  private async loginWithRetries(): Promise<string> {
+    if (this.refusal && this.now() < this.refusal.until) throw this.refusal.error;
+    const started = this.now();
+    try {
+      const result = await this.requester.retrying(() => this.login(), this.requester.closing);
+      this.refusal = undefined;
+      this.requester.secrets.addToken(result.token);
+      if (result.liveMode !== undefined) this.learnedLiveMode = result.liveMode;
+      this.held = { value: result.token, renewAt: renewalTime(started, result.expiresInSeconds), proven: !this.replacingRefused };
+      this.replacingRefused = false;
+      return result.token;
+    } catch (err) {
+      if (isFlatpeakError(err) && err.kind === "auth") this.refusal = { error: err, until: this.now() + LOGIN_REFUSAL_COOLDOWN_MS };
+      throw err;
+    }
+  }
+
+  private async login(): Promise<LoginResult> {
+    const response = await this.requester.send("/login", { Authorization: `Basic ${this.basicAuth!}` }, {}, this.requester.closing);
+    if (isAuthRejection(response.status)) throw this.requester.statusFailure(response, {}, "loginRefused");
+    if (response.status !== 200) throw this.requester.statusFailure(response, {});
+    const body = parseJson(response.body) as Partial<LoginResponse> | undefined;
+    if (!body || typeof body.bearer_token !== "string" || body.bearer_token.length === 0) {
+      throw this.requester.failure({ kind: "bad-response", messageKey: "loginInvalid", statusCode: response.status });
+    }
+    return {
+      token: body.bearer_token,
+      expiresInSeconds: typeof body.expires_in === "number" ? body.expires_in : undefined,
+      liveMode: typeof body.live_mode === "boolean" ? body.live_mode : undefined,
+    };
   }
 }
 
