@@ -5,7 +5,7 @@
  * non-device events and oddities (no `time_created`, Unix-time `time_created`).
  * Values are example values from the docs, not real customers.
  */
-import type { FlatpeakEvent } from "../nodes/lib/types";
+import type { FlatpeakEvent } from "./types";
 
 export interface SampleEvent {
   /** Short label for the demo's inject buttons. */
@@ -237,3 +237,23 @@ export const SAMPLES = {
 export type SampleName = keyof typeof SAMPLES;
 
 export const SAMPLE_EVENTS: FlatpeakEvent[] = Object.values(SAMPLES).map((sample) => sample.event);
+
+/**
+ * The `data` of an event the simulator creates while it runs: the yotta device
+ * of `fullDevice` (battery, PV, EV charger) seen just now, so the demo's three
+ * outputs all fire for every new event.
+ */
+export function liveDeviceData(now: Date): Record<string, unknown> {
+  const device = yottaDevice("dev_6650a1b2c3d4e5f6a7b8c001", { ...description, battery, pv, inverter, ev_charger: evCharger });
+  return { ...device, last_seen: now.toISOString() };
+}
+
+/**
+ * Default `data` for a created event of `type`: the live device for device
+ * events, else a copy of a sample's data of that type (so a `tariff.expiring`
+ * carries tariff fields, not a device), else the live device.
+ */
+export function dataForType(type: string, now: Date): unknown {
+  const sample = type.startsWith("device.") ? undefined : SAMPLE_EVENTS.find((event) => event.type === type);
+  return sample ? structuredClone(sample.data) : liveDeviceData(now);
+}

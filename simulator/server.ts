@@ -1,19 +1,32 @@
 /**
  * A Flatpeak API simulator for tests and the demo: `GET /login`, `GET /events`,
- * `GET /events/{id}` as the docs describe them (see the fact sheet), plus
- * switchable faults. It runs on loopback only and keeps everything in memory.
+ * `GET /events/{id}` and `GET /jwks.json` as the docs describe them (see the
+ * fact sheet), events created while it runs, signed webhook deliveries of
+ * them, plus switchable faults. It runs on loopback only (and delivers only to
+ * loopback) and keeps everything in memory.
  *
  * Control endpoints (for the demo and manual checks, e.g. with curl):
  *   POST   /_simulator/faults          body: a Fault as JSON
  *   DELETE /_simulator/faults          clear all faults
  *   POST   /_simulator/expire-tokens   make every issued token invalid
+ *   POST   /_simulator/events          body: optional partial event; creates (and delivers) it, answers it
+ *   POST   /_simulator/webhook-target  body: {"url": "http://127.0.0.1:1880/flatpeak"} ({} or null url: stop delivering)
+ *   POST   /_simulator/rotate-key      body: optional {"keepPrevious": false}; answers the listed key IDs
  *   GET    /_simulator/stats           request counts
  */
 import http from "node:http";
-import { randomBytes } from "node:crypto";
+import { randomBytes, type KeyObject } from "node:crypto";
 import type { AddressInfo, Socket } from "node:net";
-import type { FlatpeakEvent } from "../nodes/lib/types";
+import type { FlatpeakEvent } from "./types";
 import { SAMPLE_EVENTS } from "./sample-events";
+import { DEFAULT_LIST_LIMIT, EventStore, MAX_LIST_LIMIT, type ListQuery, type NewEvent } from "./event-store";
+import { SigningKeys, type Jwks } from "./signing";
+import { Deliverer, type DeliveryOptions, type DeliveryRecord, type DeliveryResult } from "./webhooks";
+
+export type { FlatpeakEvent } from "./types";
+export type { NewEvent } from "./event-store";
+export { signWebhook, type Jwks, type SigningJwk, type WebhookHeaders } from "./signing";
+export type { DeliveryOptions, DeliveryRecord, DeliveryResult } from "./webhooks";
 
 export const SIMULATOR_ACCOUNT_ID = "acc_simulator0000000000000001";
 export const SIMULATOR_API_KEY = "sk_test_simulatorKey0000000000000001";
@@ -21,7 +34,7 @@ export const SIMULATOR_API_KEY = "sk_test_simulatorKey0000000000000001";
 /** API versions the simulator knows, oldest first (full busbar/yotta strings are not documented). */
 export const SIMULATOR_VERSIONS = ["2024-08-24.zero", "2025-09-14.anode", "busbar", "yotta"];
 
-export type Route = "login" | "event" | "list";
+export type Route = "login" | "event" | "list" | "jwks";
 
 /**
  * One switchable misbehaviour. It applies to requests on `route` (all routes
@@ -43,8 +56,9 @@ export interface Fault {
     | "drip" // send the headers, then one byte of body every 100 ms, never finishing
     | "not-json" // 200 with an HTML body
     | "not-event" // 200 with JSON that is not an event
+    | "not-list" // 200 with a list envelope whose `data` is not an array (or `body` when given)
     | "wrong-event" // 200 with a different event
-    | "huge"; // 200 with a body of `sizeBytes` (default 2 MiB)
+    | "huge"; // 200 with a body of `sizeBytes` (default 2 MiB), shaped for the route
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
@@ -70,12 +84,23 @@ export interface SimulatorOptions {
   generateEvents?: boolean;
   /** Mode of the account's keys (`live_mode` in the login answer). */
   liveMode?: boolean;
+  /** Create a new event this often (for the demo); at least 10 ms. Stopped by `close()`. */
+  autoCreateEveryMs?: number;
+  /** Deliver every created event as a signed webhook POST here (loopback only). */
+  webhookUrl?: string;
+  /** How long a delivery waits for the receiver's answer (Flatpeak: 10 s). */
+  webhookTimeoutMs?: number;
+  /** Most events kept; beyond it the oldest added are dropped, like retention (default 10 000). */
+  maxEvents?: number;
 }
 
 export interface SimulatorStats {
   logins: number;
   eventRequests: number;
   listRequests: number;
+  jwksRequests: number;
+  /** The latest webhook delivery attempts (at most 1000), oldest first. */
+  deliveries: DeliveryRecord[];
   /** Every API request in order: route, auth scheme, version header and the status answered (none when the client gave up first). */
   requests: RequestRecord[];
   /** Requests whose connection closed before an answer was sent. */
@@ -103,7 +128,33 @@ export interface Simulator {
   /** Makes every issued token invalid, as if they had expired. */
   expireTokens(): void;
   addEvent(event: FlatpeakEvent): void;
+  /**
+   * Adds a new event, the newest (fresh `evt_` ID, `time_created` now, type
+   * `device.update` with a yotta device unless given), delivers it to the
+   * webhook target when one is set, and returns it.
+   */
+  createEvent(partial?: NewEvent): FlatpeakEvent;
+  /** What `/jwks.json` serves: the current key first, then the previous one during a rotation. */
+  jwks(): Jwks;
+  /** The key deliveries are signed with now (to sign test deliveries with `signWebhook`). */
+  readonly signingKey: { kid: string; privateKey: KeyObject };
+  /** Makes a new signing key current and returns its ID; the old one stays listed unless `keepPrevious` is false. */
+  rotateSigningKey(options?: { keepPrevious?: boolean }): string;
+  /** Stops listing the previous key (the end of a rotation). */
+  dropOldSigningKeys(): void;
+  /** Where created events are delivered; undefined stops deliveries. Throws for a URL that is not loopback http. */
+  setWebhookTarget(url: string | undefined): void;
+  readonly webhookTarget: string | undefined;
+  /**
+   * Delivers one event (or raw body bytes, signed and sent exactly as given)
+   * to the webhook target or `options.url`, and resolves with the receiver's
+   * answer; rejects when none comes. `options` switch on delivery faults.
+   */
+  deliver(event: FlatpeakEvent | Buffer | string, options?: DeliveryOptions): Promise<DeliveryResult>;
+  /** Calls `listener` after every delivery attempt ends; returns a function that unsubscribes. */
+  onDelivery(listener: (record: DeliveryRecord) => void): () => void;
   resetStats(): void;
+  /** Stops the server, the event timer and deliveries in flight. */
   close(): Promise<void>;
 }
 
@@ -130,6 +181,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(":") ? `[${address}]` : address;
+  // Timers start only once listening, so a failed start leaves nothing running.
+  state.startAutoCreate();
 
   return {
     url: `http://${host}:${port}`,
@@ -144,33 +197,101 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.faults.length = 0;
     },
     expireTokens: () => state.tokens.clear(),
-    addEvent: (event) => state.events.set(event.id, event),
+    addEvent: (event) => state.events.add(event),
+    createEvent: (partial) => state.createEvent(partial),
+    jwks: () => state.keys.jwks(),
+    get signingKey() {
+      const { kid, privateKey } = state.keys.current;
+      return { kid, privateKey };
+    },
+    rotateSigningKey: (rotation) => state.keys.rotate(rotation?.keepPrevious ?? true).kid,
+    dropOldSigningKeys: () => state.keys.dropPrevious(),
+    setWebhookTarget: (url) => state.deliverer.setTarget(url),
+    get webhookTarget() {
+      return state.deliverer.target?.href;
+    },
+    deliver: (event, deliveryOptions) => state.deliverer.deliver(event, deliveryOptions),
+    onDelivery: (listener) => state.onDelivery(listener),
     resetStats: () => {
       state.stats = emptyStats();
     },
     close: () =>
       new Promise<void>((resolve) => {
-        state.closed = true;
+        state.close();
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
   };
 }
 
+const MAX_DELIVERY_RECORDS = 1000;
+const MIN_AUTO_CREATE_MS = 10;
+
 class SimulatorState {
   readonly faults: Fault[] = [];
   readonly tokens = new Map<string, number>();
   readonly issuedTokens: string[] = [];
-  readonly events = new Map<string, FlatpeakEvent>();
+  readonly events: EventStore;
+  readonly keys = new SigningKeys();
+  readonly deliverer: Deliverer;
   stats = emptyStats();
   closed = false;
   private readonly accountId: string;
   private readonly apiKey: string;
+  private readonly deliveryListeners = new Set<(record: DeliveryRecord) => void>();
+  private autoCreateTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SimulatorOptions) {
     this.accountId = options.accountId ?? SIMULATOR_ACCOUNT_ID;
     this.apiKey = options.apiKey ?? SIMULATOR_API_KEY;
-    for (const event of options.events ?? SAMPLE_EVENTS) this.events.set(event.id, event);
+    this.events = new EventStore(options.events ?? SAMPLE_EVENTS, options.maxEvents ?? 10_000);
+    this.deliverer = new Deliverer({
+      keys: this.keys,
+      version: this.accountVersion,
+      timeoutMs: options.webhookTimeoutMs ?? 10_000,
+      onRecord: (record) => this.recordDelivery(record),
+    });
+    // Checked here, before the server listens, so a bad option fails the start.
+    if (options.webhookUrl !== undefined) this.deliverer.setTarget(options.webhookUrl);
+    const every = options.autoCreateEveryMs;
+    if (every !== undefined && !(Number.isFinite(every) && every >= MIN_AUTO_CREATE_MS)) {
+      throw new Error(`autoCreateEveryMs must be a number of at least ${MIN_AUTO_CREATE_MS}`);
+    }
+  }
+
+  startAutoCreate(): void {
+    const every = this.options.autoCreateEveryMs;
+    if (every === undefined || this.closed) return;
+    this.autoCreateTimer = setInterval(() => this.createEvent(), every);
+    // The server keeps a process alive while it is open; the timer alone must not.
+    this.autoCreateTimer.unref();
+  }
+
+  createEvent(partial?: NewEvent): FlatpeakEvent {
+    if (this.closed) throw new Error("simulator closed");
+    const event = this.events.create(partial);
+    // A failed delivery is already in stats.deliveries; creating the event has still worked.
+    if (this.deliverer.target) this.deliverer.deliver(event).catch(() => undefined);
+    return event;
+  }
+
+  onDelivery(listener: (record: DeliveryRecord) => void): () => void {
+    this.deliveryListeners.add(listener);
+    return () => this.deliveryListeners.delete(listener);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.autoCreateTimer);
+    this.deliverer.close();
+    this.deliveryListeners.clear();
+  }
+
+  private recordDelivery(record: DeliveryRecord): void {
+    const deliveries = this.stats.deliveries;
+    deliveries.push(record);
+    if (deliveries.length > MAX_DELIVERY_RECORDS) deliveries.splice(0, deliveries.length - MAX_DELIVERY_RECORDS);
+    for (const listener of this.deliveryListeners) listener(record);
   }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -181,19 +302,7 @@ class SimulatorState {
     const route = routeOf(url.pathname);
     const eventId = route === "event" ? decodeURIComponent(url.pathname.slice("/events/".length)) : undefined;
     const version = header(req, "flatpeak-version");
-    const record: RequestRecord = { route: route ?? "other", path: url.pathname, auth: authScheme(req), version };
-    this.stats.requests.push(record);
-    const stats = this.stats;
-    stats.concurrent += 1;
-    stats.maxConcurrent = Math.max(stats.maxConcurrent, stats.concurrent);
-    res.on("close", () => {
-      stats.concurrent -= 1;
-      if (res.writableFinished) record.status = res.statusCode;
-      else stats.abandoned += 1;
-    });
-    if (route === "login") this.stats.logins += 1;
-    if (route === "event") this.stats.eventRequests += 1;
-    if (route === "list") this.stats.listRequests += 1;
+    this.count(route, url.pathname, req, res, version);
 
     const fault = route ? this.takeFault(route, eventId) : undefined;
     if (fault?.delayMs) await sleep(fault.delayMs);
@@ -201,6 +310,8 @@ class SimulatorState {
     if (fault && fault.kind !== "slow") return this.misbehave(fault, res, route, eventId);
 
     if (!route) return sendJson(res, 404, { message: "Not Found" });
+    // The key set is public and version-less: no token, no version check.
+    if (route === "jwks") return sendJson(res, 200, this.keys.jwks());
     const versionProblem = this.checkVersion(version);
     if (versionProblem) return sendJson(res, 422, versionProblem);
     res.setHeader("flatpeak-version", version ?? this.accountVersion);
@@ -210,6 +321,24 @@ class SimulatorState {
     if (route === "list") return this.list(url, res);
     const event = eventId !== undefined ? this.eventById(eventId) : undefined;
     return event ? sendJson(res, 200, event) : sendJson(res, 404, { message: "Not Found" });
+  }
+
+  /** Records one API request in `stats`, and its status once answered. */
+  private count(route: Route | undefined, path: string, req: http.IncomingMessage, res: http.ServerResponse, version: string | undefined): void {
+    const record: RequestRecord = { route: route ?? "other", path, auth: authScheme(req), version };
+    const stats = this.stats;
+    stats.requests.push(record);
+    stats.concurrent += 1;
+    stats.maxConcurrent = Math.max(stats.maxConcurrent, stats.concurrent);
+    res.on("close", () => {
+      stats.concurrent -= 1;
+      if (res.writableFinished) record.status = res.statusCode;
+      else stats.abandoned += 1;
+    });
+    if (route === "login") stats.logins += 1;
+    if (route === "event") stats.eventRequests += 1;
+    if (route === "list") stats.listRequests += 1;
+    if (route === "jwks") stats.jwksRequests += 1;
   }
 
   private eventById(eventId: string): FlatpeakEvent | undefined {
@@ -240,36 +369,13 @@ class SimulatorState {
     return expiry !== undefined && Date.now() < expiry;
   }
 
-  /** `GET /events`: newest first, cursors by ID, `limit` 1–100 (default 30). */
+  /** `GET /events`: newest first, cursors by ID, `limit` 1–100 (default 30), one `event_type`. */
   private list(url: URL, res: http.ServerResponse): void {
-    const params = url.searchParams;
-    const limit = params.has("limit") ? Number(params.get("limit")) : 30;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      return sendJson(res, 400, errorObject("invalid_request", "limit_invalid", "limit must be an integer from 1 to 100"));
+    const query = listQueryOf(url.searchParams);
+    if (!query) {
+      return sendJson(res, 400, errorObject("invalid_request", "limit_invalid", `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`));
     }
-    let events = [...this.events.values()].sort((a, b) => timeOf(b) - timeOf(a));
-    const type = params.get("event_type");
-    if (type) events = events.filter((e) => e.type === type);
-    const objectId = params.get("object_id");
-    if (objectId) events = events.filter((e) => (e.data as { id?: unknown } | undefined)?.id === objectId);
-    const after = params.get("starting_after");
-    const before = params.get("ending_before");
-    let page: FlatpeakEvent[];
-    let hasMore: boolean;
-    if (after) {
-      const rest = events.slice(events.findIndex((e) => e.id === after) + 1);
-      page = rest.slice(0, limit);
-      hasMore = rest.length > limit;
-    } else if (before) {
-      const index = events.findIndex((e) => e.id === before);
-      const earlier = index < 0 ? [] : events.slice(0, index);
-      page = earlier.slice(-limit);
-      hasMore = earlier.length > limit;
-    } else {
-      page = events.slice(0, limit);
-      hasMore = events.length > limit;
-    }
-    sendJson(res, 200, { object: "list", url: "/events", has_more: hasMore, data: page });
+    sendJson(res, 200, { object: "list", url: "/events", ...this.events.list(query) });
   }
 
   /** 422 `api_version_not_supported` for an unknown version or one older than the account's default. */
@@ -319,12 +425,13 @@ class SimulatorState {
         return;
       case "not-event":
         return sendJson(res, 200, { hello: "world" });
+      case "not-list":
+        // The subtle case: it looks like a list until a client trusts `data` to be an array.
+        return sendJson(res, 200, fault.body ?? { object: "list", url: "/events", has_more: false, data: { id: "evt_notAnArray" } });
       case "wrong-event":
         return sendJson(res, 200, { ...SAMPLE_EVENTS[0], id: "evt_someOtherEvent000000000000" });
-      case "huge": {
-        const size = fault.sizeBytes ?? 2 * 1024 * 1024;
-        return sendJson(res, 200, { ...SAMPLE_EVENTS[0], id: eventId, padding: "x".repeat(size) });
-      }
+      case "huge":
+        return sendJson(res, 200, hugeBody(route, eventId, fault.sizeBytes ?? 2 * 1024 * 1024));
       case "status":
       case "slow": {
         const status = fault.status ?? 500;
@@ -339,30 +446,109 @@ class SimulatorState {
     }
   }
 
+  /** What the route would answer without a fault (for `truncate`). */
   private normalBody(route: Route | undefined, eventId: string | undefined): unknown {
     if (route === "event" && eventId) return this.events.get(eventId) ?? { message: "Not Found" };
-    return { object: "list", url: "/events", has_more: false, data: [...this.events.values()] };
+    if (route === "jwks") return this.keys.jwks();
+    return { object: "list", url: "/events", ...this.events.list({ limit: DEFAULT_LIST_LIMIT }) };
   }
 
   private async control(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
-    if (path === "/_simulator/faults" && req.method === "POST") {
-      const fault = JSON.parse(await readBody(req)) as Fault;
-      this.faults.push(fault);
-      return sendJson(res, 201, { faults: this.faults });
+    try {
+      await this.controlRoute(req, res, path);
+    } catch (err) {
+      if (!(err instanceof BadRequest)) throw err;
+      sendJson(res, 400, { message: err.message });
     }
-    if (path === "/_simulator/faults" && req.method === "DELETE") {
-      this.faults.length = 0;
-      return sendJson(res, 200, { faults: [] });
+  }
+
+  private async controlRoute(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+    const route = `${req.method ?? "GET"} ${path}`;
+    switch (route) {
+      case "POST /_simulator/faults": {
+        const fault = (await readJson(req)) as Fault;
+        if (typeof fault?.kind !== "string") throw new BadRequest("a fault needs a kind");
+        this.faults.push(fault);
+        return sendJson(res, 201, { faults: this.faults });
+      }
+      case "DELETE /_simulator/faults":
+        this.faults.length = 0;
+        return sendJson(res, 200, { faults: [] });
+      case "POST /_simulator/expire-tokens":
+        this.tokens.clear();
+        return sendJson(res, 200, { expired: true });
+      case "POST /_simulator/events": {
+        const partial = newEventOf(await readJson(req));
+        // e.g. an ID that already exists
+        return sendJson(res, 201, tryOrBadRequest(() => this.createEvent(partial)));
+      }
+      case "POST /_simulator/webhook-target": {
+        const { url } = asObject(await readJson(req), "a target");
+        if (url !== undefined && url !== null && typeof url !== "string") throw new BadRequest("url must be a string or null");
+        tryOrBadRequest(() => this.deliverer.setTarget(url ?? undefined));
+        return sendJson(res, 200, { url: this.deliverer.target?.href ?? null });
+      }
+      case "POST /_simulator/rotate-key": {
+        const { keepPrevious } = asObject(await readJson(req), "rotation options");
+        this.keys.rotate(keepPrevious !== false);
+        return sendJson(res, 200, { kid: this.keys.current.kid, keys: this.keys.jwks().keys.map((key) => key.kid) });
+      }
+      case "GET /_simulator/stats": {
+        const { logins, eventRequests, listRequests, jwksRequests, deliveries } = this.stats;
+        const webhookTarget = this.deliverer.target?.href ?? null;
+        return sendJson(res, 200, { logins, eventRequests, listRequests, jwksRequests, deliveries: deliveries.slice(-20), webhookTarget, faults: this.faults });
+      }
+      default:
+        return sendJson(res, 404, { message: "Not Found" });
     }
-    if (path === "/_simulator/expire-tokens" && req.method === "POST") {
-      this.tokens.clear();
-      return sendJson(res, 200, { expired: true });
-    }
-    if (path === "/_simulator/stats" && req.method === "GET") {
-      const { logins, eventRequests, listRequests } = this.stats;
-      return sendJson(res, 200, { logins, eventRequests, listRequests, faults: this.faults });
-    }
-    sendJson(res, 404, { message: "Not Found" });
+  }
+}
+
+/** A control request the simulator cannot act on: answered 400 with the reason. */
+class BadRequest extends Error {}
+
+/** `limit` 1–100 (default 30), cursors and filters; undefined for a bad `limit`. */
+function listQueryOf(params: URLSearchParams): ListQuery | undefined {
+  const limit = params.has("limit") ? Number(params.get("limit")) : DEFAULT_LIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) return undefined;
+  return {
+    limit,
+    startingAfter: params.get("starting_after") || undefined,
+    endingBefore: params.get("ending_before") || undefined,
+    eventType: params.get("event_type") || undefined,
+    objectId: params.get("object_id") || undefined,
+  };
+}
+
+function hugeBody(route: Route | undefined, eventId: string | undefined, size: number): unknown {
+  const event = { ...SAMPLE_EVENTS[0], id: eventId ?? SAMPLE_EVENTS[0].id, padding: "x".repeat(size) };
+  if (route === "list") return { object: "list", url: "/events", has_more: false, data: [event] };
+  if (route === "jwks") return { keys: [], padding: event.padding };
+  return event;
+}
+
+/** A partial event from a control request: the fields the simulator relies on must have their types. */
+function newEventOf(body: unknown): NewEvent {
+  const partial = asObject(body, "an event");
+  for (const field of ["id", "type"]) {
+    if (partial[field] !== undefined && typeof partial[field] !== "string") throw new BadRequest(`${field} must be a string`);
+  }
+  const time = partial.time_created;
+  if (time !== undefined && typeof time !== "string" && typeof time !== "number") throw new BadRequest("time_created must be a string or a number");
+  return partial;
+}
+
+function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new BadRequest(`the body must be ${what} as a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+function tryOrBadRequest<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (err) {
+    throw new BadRequest(err instanceof Error ? err.message : String(err));
   }
 }
 
@@ -370,6 +556,7 @@ function routeOf(path: string): Route | undefined {
   if (path === "/login") return "login";
   if (path === "/events") return "list";
   if (/^\/events\/[^/]+$/.test(path)) return "event";
+  if (path === "/jwks.json") return "jwks";
   return undefined;
 }
 
@@ -410,17 +597,30 @@ function authScheme(req: http.IncomingMessage): string {
   return (header(req, "authorization") ?? "").split(" ")[0] || "none";
 }
 
-function timeOf(event: FlatpeakEvent): number {
-  const time = event.time_created;
-  if (typeof time === "number") return time * 1000;
-  return typeof time === "string" ? Date.parse(time) || 0 : 0;
+const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
+
+/** A control request's JSON body; undefined when empty. Bounded, so a stray upload cannot fill memory. */
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const text = await readBody(req);
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new BadRequest("the body is not JSON");
+  }
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = "";
     req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (text += chunk));
+    req.on("data", (chunk: string) => {
+      text += chunk;
+      if (text.length > MAX_CONTROL_BODY_BYTES) {
+        reject(new BadRequest("the body is too large"));
+        req.destroy();
+      }
+    });
     req.on("end", () => resolve(text));
     req.on("error", reject);
   });
@@ -431,5 +631,15 @@ function sleep(ms: number): Promise<void> {
 }
 
 function emptyStats(): SimulatorStats {
-  return { logins: 0, eventRequests: 0, listRequests: 0, requests: [], abandoned: 0, concurrent: 0, maxConcurrent: 0 };
+  return {
+    logins: 0,
+    eventRequests: 0,
+    listRequests: 0,
+    jwksRequests: 0,
+    deliveries: [],
+    requests: [],
+    abandoned: 0,
+    concurrent: 0,
+    maxConcurrent: 0,
+  };
 }
