@@ -5,14 +5,12 @@
  * no HTTP endpoints: nothing but the flows runs in it.
  */
 import http from "node:http";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Node } from "node-red";
 import RED from "node-red";
-
-/** dist/bench/*.js → the repository root. */
-export const ROOT = resolve(__dirname, "..", "..");
+import { REPO, linkPackage } from "../scripts/support";
 
 export interface NodeRedHost {
   /** Deploys `flow` (credentials inside the nodes, as the editor sends them) and resolves once it has started. */
@@ -25,7 +23,7 @@ export async function startNodeRed(globalContext: Record<string, unknown>): Prom
   const userDir = mkdtempSync(join(tmpdir(), "flatpeak-bench-"));
   // Also when the benchmark ends early (an error, Ctrl-C).
   process.once("exit", () => rmSync(userDir, { recursive: true, force: true }));
-  linkPackage(userDir);
+  linkPackage(REPO, userDir);
   const nodesDir = writeBenchNodes(userDir);
   RED.init(http.createServer(), {
     // Required by the settings type; nothing listens (no editor, no HTTP nodes).
@@ -67,14 +65,6 @@ export async function startNodeRed(globalContext: Record<string, unknown>): Prom
 
 function nextFlowsStarted(): Promise<void> {
   return new Promise((resolve) => RED.events.once("flows:started", () => resolve()));
-}
-
-/** Node-RED loads packages from <userDir>/node_modules and follows links there. */
-function linkPackage(userDir: string): void {
-  const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string };
-  const modules = join(userDir, "node_modules");
-  mkdirSync(modules, { recursive: true });
-  symlinkSync(ROOT, join(modules, manifest.name), "junction");
 }
 
 /** A nodesDir file that loads the compiled bench-nodes module (Node-RED wants an .html beside it). */

@@ -207,7 +207,7 @@ function reproduce(settings: BenchSettings): string[] {
   ];
 }
 
-/** Rows padded into a Markdown table (pastes into the README as it is). */
+/** Rows padded into a Markdown table (pastes into bench/README.md as it is). */
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells: string[]): string => `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(" | ")} |`;

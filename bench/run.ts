@@ -2,7 +2,7 @@
  * `npm run bench`: our flatpeak-event node against the flow a user would
  * build without it (core http request node + function nodes) and against a
  * bare axios loop, all in one run, with login, cache and memory checks.
- * See the report's definitions, and README "Benchmark".
+ * See the report's definitions, and bench/README.md.
  *
  * Layout: the simulator runs in child processes (it must not share the event
  * loop with what is measured); Node-RED runs embedded in this process.

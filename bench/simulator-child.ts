@@ -1,7 +1,7 @@
 /** Starts and stops the benchmark's simulator process, and reads its counters and CPU time. */
 import { fork, type ChildProcess } from "node:child_process";
-import http from "node:http";
 import { join } from "node:path";
+import { request } from "../scripts/support";
 
 export interface SimulatorProcess {
   url: string;
@@ -24,7 +24,8 @@ export async function startSimulatorProcess(tokenLifetimeSeconds: number): Promi
   const { url } = await nextMessage<{ url: string }>(child, (m) => "url" in m);
   return {
     url,
-    stats: () => getJson(`${url}/_simulator/stats`) as Promise<{ logins: number; eventRequests: number }>,
+    // Its own connection (the shared request's agent: false), so that it never takes a socket from a measured pool.
+    stats: async () => JSON.parse((await request(`${url}/_simulator/stats`)).text) as { logins: number; eventRequests: number },
     cpuMs: async () => {
       const answer = nextMessage<{ cpu: NodeJS.CpuUsage }>(child, (m) => "cpu" in m);
       child.send("cpu");
@@ -54,20 +55,5 @@ function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
     child.disconnect();
-  });
-}
-
-/** A GET on its own connection (agent: false), so that it never takes a socket from a measured pool. */
-function getJson(url: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve(JSON.parse(text)));
-        res.on("error", reject);
-      })
-      .on("error", reject);
   });
 }

@@ -9,10 +9,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
+import { LOOPBACK, REPO, choosePort, getJson, readPortSetting, waitForHttp, type PortChoice } from "../scripts/support";
 import { buildDemoFlow } from "./flow";
-import { LOOPBACK, choosePort, getJson, readPortSetting, sleep, type PortChoice } from "./net";
 import { prepareUserDir } from "./user-dir";
 
 const DEFAULT_EDITOR_PORT = 1880;
@@ -21,9 +21,7 @@ const DEFAULT_SIMULATOR_PORT = 8787;
 const EDITOR_START_TIMEOUT_MS = 120_000;
 const FLATPEAK_TYPES = ["flatpeak-config", "flatpeak-event"];
 
-/** dist/demo/start.js → the repository root. */
-const ROOT = resolve(__dirname, "..", "..");
-const USER_DIR = join(ROOT, ".demo");
+const USER_DIR = join(REPO, ".demo");
 
 interface Demo {
   simulator?: Simulator;
@@ -47,7 +45,7 @@ async function main(): Promise<void> {
   const editorUrl = `http://${LOOPBACK}:${editorPort.port}/`;
 
   const flow = buildDemoFlow({ simulatorUrl: demo.simulator.url, accountId: SIMULATOR_ACCOUNT_ID, apiKey: SIMULATOR_API_KEY });
-  prepareUserDir({ root: ROOT, userDir: USER_DIR, uiPort: editorPort.port, flow });
+  prepareUserDir({ root: REPO, userDir: USER_DIR, uiPort: editorPort.port, flow });
 
   // A stop signal during start-up has already ended the simulator.
   if (demo.stopping) return;
@@ -59,8 +57,8 @@ async function main(): Promise<void> {
 }
 
 function startNodeRed(): ChildProcess {
-  const redJs = require.resolve("node-red/red.js", { paths: [ROOT] });
-  const child = spawn(process.execPath, [redJs, "-u", USER_DIR], { cwd: ROOT, stdio: "inherit" });
+  const redJs = require.resolve("node-red/red.js", { paths: [REPO] });
+  const child = spawn(process.execPath, [redJs, "-u", USER_DIR], { cwd: REPO, stdio: "inherit" });
   child.on("exit", (code, signal) => void onNodeRedExit(code, signal));
   child.on("error", (err) => {
     console.error(`Could not start Node-RED: ${err.message}`);
@@ -116,17 +114,14 @@ function listenForStopSignals(): void {
 
 /** Polls the admin API until it answers; gives up when Node-RED exits or takes too long. */
 async function waitForEditor(editorUrl: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + EDITOR_START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (demo.stopping || child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      const answer = await getJson(`${editorUrl}flows`, 2000);
-      if (answer.status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(300);
-  }
+  const outcome = await waitForHttp(`${editorUrl}flows`, {
+    headers: { Accept: "application/json" },
+    requestTimeoutMs: 2000,
+    intervalMs: 300,
+    timeoutMs: EDITOR_START_TIMEOUT_MS,
+    stopReason: () => (demo.stopping || child.exitCode !== null || child.signalCode !== null ? "stopped" : undefined),
+  });
+  if (outcome.kind !== "timeout") return;
   console.error(`Node-RED did not answer at ${editorUrl} within ${EDITOR_START_TIMEOUT_MS / 1000} s; stopping.`);
   fail(1);
 }

@@ -2,10 +2,10 @@
  * Prepares the demo's Node-RED user directory (`.demo/`): a link to this
  * package, settings.js, and a fresh flow with its credentials on every start.
  */
-import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { LOOPBACK, linkPackage, settingsModule } from "../scripts/support";
 import type { DemoFlow } from "./flow";
-import { LOOPBACK } from "./net";
 
 export interface UserDirOptions {
   root: string;
@@ -33,37 +33,6 @@ function removeStaleFiles(userDir: string): void {
   }
 }
 
-/**
- * Node-RED loads modules from `<userDir>/node_modules`, and follows links there,
- * so a link to the repository loads the freshly built dist/ with no `npm pack`.
- * A junction needs no special rights on Windows; elsewhere the type is ignored.
- */
-function linkPackage(root: string, userDir: string): void {
-  const modules = join(userDir, "node_modules");
-  const link = join(modules, packageName(root));
-  mkdirSync(modules, { recursive: true });
-  removeEntry(link);
-  symlinkSync(root, link, "junction");
-}
-
-/** Removes a link without following it, or an installed copy that would shadow the link. */
-function removeEntry(path: string): void {
-  let isLink: boolean;
-  try {
-    isLink = lstatSync(path).isSymbolicLink();
-  } catch {
-    return;
-  }
-  if (isLink) unlinkSync(path);
-  else rmSync(path, { recursive: true, force: true });
-}
-
-function packageName(root: string): string {
-  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name?: unknown };
-  if (typeof manifest.name !== "string") throw new Error("package.json has no name");
-  return manifest.name;
-}
-
 function settingsFile(uiPort: number): string {
   const settings = {
     uiPort,
@@ -78,7 +47,7 @@ function settingsFile(uiPort: number): string {
     telemetry: { enabled: false },
     editorTheme: { tours: false },
   };
-  return `// Written by \`npm start\` (demo/user-dir.ts) on every run: changes here are lost.\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`;
+  return settingsModule(settings, "Written by `npm start` (demo/user-dir.ts) on every run: changes here are lost.");
 }
 
 function writeJson(path: string, value: unknown): void {

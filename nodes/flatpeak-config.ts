@@ -9,6 +9,7 @@ import { asTestRequest, testConnection, type SavedConfig, type TestAnswer } from
 import { createFlatpeakApi, type ApiSettings } from "./lib/flatpeak-api";
 import { createTranslator } from "./lib/i18n";
 import { CONFIG_LIMITS } from "./lib/settings";
+import { SigningKeyCache } from "./lib/webhook/keys";
 import type { FlatpeakConfigNode } from "./types";
 
 export = function registerFlatpeakConfig(RED: NodeAPI): void {
@@ -18,6 +19,7 @@ export = function registerFlatpeakConfig(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const { api, clamped } = createFlatpeakApi(def, this.credentials ?? {}, t);
     this.api = api;
+    this.signingKeys = new SigningKeyCache({ fetchJwks: (signal) => api.fetchSigningKeys(signal) });
     this.savedBaseUrl = def.baseUrl;
     if (api.problem) this.warn(api.problem.message);
     for (const setting of clamped) this.warn(t("warnings.clamped", { name: setting.name, given: setting.given, used: setting.used }));

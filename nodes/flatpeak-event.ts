@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
 import { sharedAbortController } from "./lib/client/abort";
 import { FlatpeakError, isFlatpeakError, type FailureKind } from "./lib/client/errors";
+import { isEventShaped } from "./lib/client/responses";
 import { readEventId, type ReceivedValue } from "./lib/event/input";
 import { OUTPUT_SECTIONS, shapeEvent, topicFor, type ShapedEvent } from "./lib/event/shaping";
 import { createTranslator, type Translator } from "./lib/i18n";
@@ -62,6 +63,8 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
     async function handleMessage(msg: NodeMessageInFlow, send: Send, done: Done): Promise<void> {
       try {
         const input = await readProperty(msg);
+        const source = deliveredBy(msg);
+        if (source && isDeliveredEvent(input)) return finish(msg, input, source, send, done);
         const parsed = readEventId(input);
         if (!parsed.ok) throw invalidInput(parsed.received);
         if (!config) throw new FlatpeakError({ kind: "config", messageKey: "noConfig" }, t("errors.noConfig"));
@@ -70,17 +73,19 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
         status.busy(fetching());
         const event = await config.api.getEvent(parsed.id, closing.signal).finally(() => status.idle());
         if (closing.signal.aborted) return done();
-
-        const shaped = shapeEvent(event);
-        const outputs = buildOutputs(msg, shaped, event);
-        send(outputs);
-        showSuccess(shaped);
-        done();
+        finish(msg, event, source, send, done);
       } catch (err) {
         // A redeploy or stop is not the message's fault: end it quietly.
         if (closing.signal.aborted) return done();
         reportFailure(msg, err, done);
       }
+    }
+
+    function finish(msg: NodeMessageInFlow, event: FlatpeakEvent, source: EventSource | undefined, send: Send, done: Done): void {
+      const shaped = shapeEvent(event);
+      send(buildOutputs(msg, shaped, event, source));
+      showSuccess(shaped);
+      done();
     }
 
     function readProperty(msg: NodeMessageInFlow): Promise<unknown> {
@@ -102,20 +107,21 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
       return `${propertyType}.${property}`;
     }
 
-    function buildOutputs(msg: NodeMessageInFlow, shaped: ShapedEvent, event: FlatpeakEvent): Array<NodeMessage | null> {
+    function buildOutputs(msg: NodeMessageInFlow, shaped: ShapedEvent, event: FlatpeakEvent, source: EventSource | undefined): Array<NodeMessage | null> {
       const outputs: Array<NodeMessage | null> = OUTPUT_SECTIONS.map((section) => {
         const payload = shaped.sections[section];
         if (!payload) return null;
-        return outputMessage(msg, payload, topicFor(shaped.subjectId, section), shaped);
+        return outputMessage(msg, payload, topicFor(shaped.subjectId, section), shaped, source);
       });
-      if (eventOutput) outputs.push(outputMessage(msg, event, topicFor(shaped.subjectId, "event"), shaped));
+      if (eventOutput) outputs.push(outputMessage(msg, event, topicFor(shaped.subjectId, "event"), shaped, source));
       return outputs;
     }
 
     /** A deep copy of the input message per output, so downstream nodes never share objects. */
-    function outputMessage(msg: NodeMessageInFlow, payload: unknown, topic: string, shaped: ShapedEvent): NodeMessage {
+    function outputMessage(msg: NodeMessageInFlow, payload: unknown, topic: string, shaped: ShapedEvent, source: EventSource | undefined): NodeMessage {
       const flatpeak: Record<string, unknown> = { event: shaped.event };
       if (shaped.device) flatpeak.device = shaped.device;
+      if (source) flatpeak.source = source;
       return RED.util.cloneMessage({ ...msg, payload, topic, flatpeak });
     }
 
@@ -144,6 +150,20 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
 
   RED.nodes.registerType("flatpeak-event", FlatpeakEventNode);
 };
+
+type EventSource = "watch" | "webhook";
+
+/** `msg.flatpeak.source` when a source node brought the event in. */
+function deliveredBy(msg: NodeMessageInFlow): EventSource | undefined {
+  const flatpeak = (msg as { flatpeak?: unknown }).flatpeak;
+  const source = typeof flatpeak === "object" && flatpeak !== null ? (flatpeak as { source?: unknown }).source : undefined;
+  return source === "watch" || source === "webhook" ? source : undefined;
+}
+
+/** A whole event as a list page or a webhook carries it: shaped as delivered, without a request. */
+function isDeliveredEvent(value: unknown): value is FlatpeakEvent {
+  return isEventShaped(value) && value.object === "event" && "data" in value;
+}
 
 function describeReceived(received: ReceivedValue, t: Translator): string {
   const vars = { ...received.vars, inner: received.inner ? describeReceived(received.inner, t) : "" };

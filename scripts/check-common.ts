@@ -1,8 +1,10 @@
 /**
  * Shared by the checks that run the packed package in a real Node-RED
  * (`check-package.ts`, `check-editor.ts`): console reporting, clean-up of
- * children and temp dirs, HTTP and process helpers, `npm pack`, installing
- * the tarball into a fresh user directory, and Node-RED as a child process.
+ * children and temp dirs, commands and requests that fail a check, `npm pack`,
+ * installing the tarball into a fresh user directory, and Node-RED as a child
+ * process. What the other dev tools need too (ports, HTTP, waiting, paths) is
+ * in support.ts.
  *
  * Env:
  *   CHECK_NODE_BINARY   node binary that runs Node-RED (default: this one)
@@ -11,16 +13,26 @@
  *   KEEP_CHECK_DIRS=1   keep the temporary directories and print their paths
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import { createServer, type AddressInfo } from "node:net";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY } from "../simulator/server";
+import {
+  LOOPBACK,
+  NPM,
+  REPO,
+  freePort,
+  nodeRedVersion,
+  readManifest,
+  request as httpRequest,
+  settingsModule,
+  sleep,
+  waitForHttp,
+  type HttpAnswer,
+  type RequestOptions,
+} from "./support";
 
-/** dist/scripts/*.js → the repository root. */
-export const REPO = resolve(__dirname, "..", "..");
-export const MANIFEST = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as PackageManifest;
+export const MANIFEST = readManifest();
 export const PKG = MANIFEST.name;
 const START_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -31,13 +43,6 @@ const KEEP_DIRS = process.env.KEEP_CHECK_DIRS === "1";
 /** Any JWT (the simulator's bearer tokens are JWTs): none may leak into logs, flows or answers. */
 export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/;
 const BASIC_AUTH = Buffer.from(`${SIMULATOR_ACCOUNT_ID}:${SIMULATOR_API_KEY}`).toString("base64");
-
-export interface PackageManifest {
-  name: string;
-  version: string;
-  dependencies?: Record<string, string>;
-  "node-red": { nodes: Record<string, string> };
-}
 
 export class CheckFailure extends Error {}
 
@@ -102,30 +107,9 @@ export function run(command: string, args: string[], cwd: string): Promise<strin
   });
 }
 
-export const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
-
-export interface HttpAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-  text: string;
-}
-
-export function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
-  return new Promise((resolvePromise, reject) => {
-    const req = http.request(url, { method: options.method ?? "GET", headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const body = Buffer.concat(chunks);
-        resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString("utf8") });
-      });
-      res.on("error", reject);
-    });
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms: ${url}`)));
-    req.on("error", reject);
-    req.end(options.body);
-  });
+/** A check's request: its own connection, and a failure after 15 s without an answer. */
+export function request(url: string, options: Omit<RequestOptions, "timeoutMs"> = {}): Promise<HttpAnswer> {
+  return httpRequest(url, { ...options, timeoutMs: REQUEST_TIMEOUT_MS });
 }
 
 export function parseJson(answer: HttpAnswer, what: string): unknown {
@@ -134,25 +118,6 @@ export function parseJson(answer: HttpAnswer, what: string): unknown {
   } catch {
     fail(`${what}: answer is not JSON (HTTP ${answer.status}): ${answer.text.slice(0, 300)}`);
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePromise(port));
-    });
-  });
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 // ---------------------------------------------------------------------------
@@ -219,7 +184,7 @@ function locateRedJs(): string {
 function writeSettings(userDir: string, port: number): string {
   const settings = {
     uiPort: port,
-    uiHost: "127.0.0.1",
+    uiHost: LOOPBACK,
     flowFile: "flows.json",
     credentialSecret: CREDENTIAL_SECRET,
     logging: { console: { level: "info", metrics: false, audit: false } },
@@ -229,17 +194,17 @@ function writeSettings(userDir: string, port: number): string {
     externalModules: { autoInstall: false },
   };
   const file = join(userDir, "settings.js");
-  writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+  writeFileSync(file, settingsModule(settings));
   return file;
 }
 
 export async function startNodeRed(userDir: string): Promise<NodeRed> {
   const nodeBinary = process.env.CHECK_NODE_BINARY ? resolve(process.env.CHECK_NODE_BINARY) : process.execPath;
   const redJs = locateRedJs();
-  const version = (JSON.parse(readFileSync(join(dirname(redJs), "package.json"), "utf8")) as { version: string }).version;
+  const version = nodeRedVersion(dirname(redJs));
   const port = await freePort();
   const settingsFile = writeSettings(userDir, port);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${LOOPBACK}:${port}`;
 
   let output = "";
   const child: ChildProcess = spawn(nodeBinary, [redJs, "-u", userDir, "-p", String(port), "-s", settingsFile], {
@@ -279,15 +244,15 @@ export async function startNodeRed(userDir: string): Promise<NodeRed> {
 
   const nodeVersion = (await run(nodeBinary, ["--version"], userDir)).trim();
   console.log(`  Node-RED ${version} (${redJs}) on Node ${nodeVersion} (${nodeBinary}), port ${port}`);
-  const started = Date.now();
-  for (;;) {
-    if (exited !== undefined) fail(`Node-RED ${exited} before its admin API answered\n${tail(output)}`);
-    if (Date.now() - started > START_TIMEOUT_MS) fail(`Node-RED's admin API did not answer within ${START_TIMEOUT_MS / 1000} s\n${tail(output)}`);
-    const answer = await request(`${url}/settings`).catch(() => undefined);
-    if (answer?.status === 200) break;
-    await sleep(250);
-  }
-  ok(`admin API answers after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const outcome = await waitForHttp(`${url}/settings`, {
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    intervalMs: 250,
+    timeoutMs: START_TIMEOUT_MS,
+    stopReason: () => exited,
+  });
+  if (outcome.kind === "stopped") fail(`Node-RED ${outcome.reason} before its admin API answered\n${tail(output)}`);
+  if (outcome.kind === "timeout") fail(`Node-RED's admin API did not answer within ${START_TIMEOUT_MS / 1000} s\n${tail(output)}`);
+  ok(`admin API answers after ${(outcome.ms / 1000).toFixed(1)} s`);
   return nodeRed;
 }
 

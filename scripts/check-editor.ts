@@ -28,12 +28,10 @@ import {
   JWT_PATTERN,
   MANIFEST,
   PKG,
-  REPO,
   expect,
   fail,
   hasSecret,
   installIntoUserDir,
-  isRecord,
   makeTempDir,
   ok,
   onCleanUp,
@@ -42,11 +40,11 @@ import {
   request,
   runCheck,
   section,
-  sleep,
   startNodeRed,
   tail,
   type NodeRed,
 } from "./check-common";
+import { REPO, isRecord, sleep, valueAt } from "./support";
 
 const CHROMIUM = process.env.CHECK_CHROMIUM ?? "/usr/bin/chromium";
 const SCREENSHOT_DIR = resolve(process.env.CHECK_SCREENSHOT_DIR ?? join(REPO, "docs", "images"));
@@ -79,7 +77,7 @@ const DEBUG_NAMES = PORT_LABELS;
 function readCatalog(set: string): (key: string) => string {
   const catalog = JSON.parse(readFileSync(join(REPO, "locales", "en-US", `${set}.json`), "utf8")) as Record<string, unknown>;
   return (key) => {
-    const value = `${set}.${key}`.split(".").reduce<unknown>((entry, part) => (isRecord(entry) ? entry[part] : undefined), catalog);
+    const value = valueAt(catalog, `${set}.${key}`);
     if (typeof value !== "string") throw new Error(`locales/en-US/${set}.json has no text for ${key}`);
     return value;
   };
@@ -297,7 +295,12 @@ async function checkPaletteEntry(page: Page): Promise<void> {
   }));
   expect(info.label === "flatpeak event" && info.text === "flatpeak event", `palette label is "${info.text}" (data-palette-label "${info.label}"), expected "flatpeak event"`);
   expect(info.category === "red-ui-palette-container-flatpeak" && info.header === "flatpeak", `"flatpeak event" is in palette category ${info.category} ("${info.header}"), expected flatpeak`);
-  expect(info.visible.length === 1 && info.visible[0] === "flatpeak-event", `filtering the palette for "flatpeak" shows ${JSON.stringify(info.visible)}, expected only flatpeak-event`);
+  const ourTypes = ["flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
+  expect(JSON.stringify([...info.visible].sort()) === JSON.stringify(ourTypes), `filtering the palette for "flatpeak" shows ${JSON.stringify(info.visible)}, expected ${JSON.stringify(ourTypes)}`);
+  const sourceLabels = await page.evaluate(() =>
+    ["flatpeak-watch", "flatpeak-webhook"].map((type) => document.querySelector(`.red-ui-palette-node[data-palette-type="${type}"]`)?.getAttribute("data-palette-label")),
+  );
+  expect(JSON.stringify(sourceLabels) === JSON.stringify(["flatpeak watch", "flatpeak webhook"]), `the source nodes' palette labels are ${JSON.stringify(sourceLabels)}`);
   expect(info.icon === ICON_URL && info.background?.includes(ICON_URL), `palette icon is ${info.icon} (${info.background}), expected ${ICON_URL}`);
 
   // The editor fetches the icon from Node-RED: it must be our file, and the browser must be able to draw it.
@@ -629,7 +632,8 @@ async function checkEventHelp(page: Page, id: string): Promise<void> {
     expect(help.headings.includes(heading), `the flatpeak event help has no ${heading} heading (headings: ${help.headings.join(", ")})`);
   }
   for (const label of PORT_LABELS) expect(help.text.toLowerCase().includes(label.toLowerCase()), `the flatpeak event help does not mention the output "${label}"`);
-  const codes = Object.values(ERROR_CODES);
+  // The webhook node's refusals are listed in its own help.
+  const codes = Object.values(ERROR_CODES).filter((code) => !code.startsWith("FLATPEAK_WEBHOOK_"));
   const missing = codes.filter((code) => !help.text.includes(code));
   expect(missing.length === 0, `the flatpeak event help does not list the error code(s) ${missing.join(", ")}`);
   expect(help.links.some((link) => link.startsWith("https://docs.flatpeak.com/")), "the flatpeak event help links to no Flatpeak docs");

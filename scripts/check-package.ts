@@ -19,12 +19,10 @@ import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator
 import {
   MANIFEST,
   PKG,
-  REPO,
   expect,
   fail,
   hasSecret,
   installIntoUserDir,
-  isRecord,
   listFiles,
   makeTempDir,
   note,
@@ -36,14 +34,14 @@ import {
   run,
   runCheck,
   section,
-  sleep,
   startNodeRed,
   tail,
   warn,
   type NodeRed,
 } from "./check-common";
+import { REPO, isRecord, sleep, valueAt } from "./support";
 
-const TYPES = ["flatpeak-config", "flatpeak-event"];
+const TYPES = ["flatpeak-config", "flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
 
 // ---------------------------------------------------------------------------
 // 1. The tarball.
@@ -175,7 +173,7 @@ async function checkEditorHtml(red: NodeRed): Promise<void> {
       expect(html.includes(`data-template-name="${type}"`), `GET /nodes (html) has no edit template for ${type}`);
       expect(html.includes(`data-help-name="${type}"`), `GET /nodes (html, ${language}) has no help for ${type}: locales/en-US/${type}.html is not found beside the .js`);
     }
-    ok(`GET /nodes (html, Accept-Language ${language}): registerType, edit template and help for both types`);
+    ok(`GET /nodes (html, Accept-Language ${language}): registerType, edit template and help for every type`);
   }
 }
 
@@ -186,6 +184,8 @@ async function checkCatalogs(red: NodeRed): Promise<void> {
   const expectations: Record<string, string[]> = {
     "flatpeak-event": ["flatpeak-event.outputs.battery", "flatpeak-event.outputs.event", "flatpeak-event.errors.invalidInput", "flatpeak-event.label.server"],
     "flatpeak-config": ["flatpeak-config.label.apiKey", "flatpeak-config.errors.notFound", "flatpeak-config.validation.baseUrl"],
+    "flatpeak-watch": ["flatpeak-watch.label.interval", "flatpeak-watch.status.polled"],
+    "flatpeak-webhook": ["flatpeak-webhook.label.tolerance", "flatpeak-webhook.errors.badSignature"],
   };
   for (const [set, keys] of Object.entries(expectations)) {
     const namespace = `${PKG}/${set}`;
@@ -196,7 +196,7 @@ async function checkCatalogs(red: NodeRed): Promise<void> {
     const catalog = parseJson(one, `GET /nodes/${namespace}/messages`);
     expect(isDeepStrictEqual(catalog, fromAll), `GET /nodes/${namespace}/messages differs from its entry in GET /nodes/messages`);
     for (const key of keys) {
-      const value = key.split(".").reduce<unknown>((entry, part) => (isRecord(entry) ? entry[part] : undefined), catalog);
+      const value = valueAt(catalog, key);
       expect(typeof value === "string" && value.length > 0, `catalog ${namespace} has no text for ${key}`);
     }
     ok(`catalog ${namespace}: ${keys.join(", ")}`);

@@ -3,14 +3,14 @@
  * node's .js file, and tsc copies none of them. Run after tsc.
  */
 import { cpSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { REPO } from "./support";
 
-const root = resolve(__dirname, "..", "..");
-const target = join(root, "dist", "nodes");
+const target = join(REPO, "dist", "nodes");
 
-for (const file of readdirSync(join(root, "nodes"))) {
-  if (file.endsWith(".html")) cpSync(join(root, "nodes", file), join(target, file));
+for (const file of readdirSync(join(REPO, "nodes"))) {
+  if (file.endsWith(".html")) cpSync(join(REPO, "nodes", file), join(target, file));
 }
 for (const folder of ["locales", "icons"]) {
-  cpSync(join(root, folder), join(target, folder), { recursive: true });
+  cpSync(join(REPO, folder), join(target, folder), { recursive: true });
 }

@@ -19,15 +19,14 @@
  * MATRIX_VERBOSE=1 (stream every cell's output, not only a failing one's tail).
  */
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { NPM, REPO, nodeRedVersion, readManifest } from "./support";
 
-const REPO = resolve(__dirname, "..", "..");
 const CACHE = resolve(process.env.MATRIX_CACHE_DIR || join(REPO, ".cache", "matrix"));
 const LOGS = join(CACHE, "logs");
 const MAX_AGE_MS = Number(process.env.MATRIX_CACHE_MAX_AGE_DAYS || 7) * 24 * 3600 * 1000;
 const VERBOSE = process.env.MATRIX_VERBOSE === "1";
-const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 const READY_MARKER = ".matrix-ready";
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 const CELL_TIMEOUT_MS = 15 * 60_000;
@@ -204,13 +203,18 @@ const nodeRuntimes = new Map<NodeSpec, Promise<NodeRuntime>>();
 const nodeRedInstalls = new Map<NodeRedSpec, Promise<NodeRedInstall>>();
 let npmForTests: Promise<string> | undefined;
 
-function nodeRuntime(spec: NodeSpec): Promise<NodeRuntime> {
-  let runtime = nodeRuntimes.get(spec);
-  if (!runtime) {
-    runtime = setUpNode(spec);
-    nodeRuntimes.set(spec, runtime);
+/** The set-up for `key`, started once and shared by every cell that needs it. */
+function once<K, V>(started: Map<K, Promise<V>>, key: K, setUp: (key: K) => Promise<V>): Promise<V> {
+  let value = started.get(key);
+  if (!value) {
+    value = setUp(key);
+    started.set(key, value);
   }
-  return runtime;
+  return value;
+}
+
+function nodeRuntime(spec: NodeSpec): Promise<NodeRuntime> {
+  return once(nodeRuntimes, spec, setUpNode);
 }
 
 async function setUpNode(spec: NodeSpec): Promise<NodeRuntime> {
@@ -254,12 +258,7 @@ function npmCli(dir: string): string {
 }
 
 function nodeRedInstall(spec: NodeRedSpec): Promise<NodeRedInstall> {
-  let install = nodeRedInstalls.get(spec);
-  if (!install) {
-    install = setUpNodeRed(spec);
-    nodeRedInstalls.set(spec, install);
-  }
-  return install;
+  return once(nodeRedInstalls, spec, setUpNodeRed);
 }
 
 async function setUpNodeRed(spec: NodeRedSpec): Promise<NodeRedInstall> {
@@ -281,15 +280,8 @@ function installNodeRed(spec: Exclude<NodeRedSpec, "dev">): Promise<string> {
   });
 }
 
-function nodeRedVersion(packageDir: string): string {
-  const file = join(packageDir, "package.json");
-  if (!existsSync(file)) throw new Error(`no Node-RED at ${packageDir}`);
-  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
-}
-
 function devDependencyRange(): string {
-  const manifest = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { devDependencies?: Record<string, string> };
-  return manifest.devDependencies?.["node-red"] ?? "?";
+  return readManifest().devDependencies?.["node-red"] ?? "?";
 }
 
 // ---------------------------------------------------------------------------

@@ -113,6 +113,8 @@ export interface SimulatorStats {
 export interface RequestRecord {
   route: Route | "other";
   path: string;
+  /** The query string, without `?`. */
+  query: string;
   auth: string;
   version?: string;
   status?: number;
@@ -325,7 +327,7 @@ class SimulatorState {
 
   /** Records one API request in `stats`, and its status once answered. */
   private count(route: Route | undefined, path: string, req: http.IncomingMessage, res: http.ServerResponse, version: string | undefined): void {
-    const record: RequestRecord = { route: route ?? "other", path, auth: authScheme(req), version };
+    const record: RequestRecord = { route: route ?? "other", path, query: (req.url ?? "").split("?")[1] ?? "", auth: authScheme(req), version };
     const stats = this.stats;
     stats.requests.push(record);
     stats.concurrent += 1;

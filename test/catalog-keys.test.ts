@@ -75,7 +75,8 @@ describe("catalog keys used by the code", function () {
   });
 
   it("has a status text for every kind of failure", function () {
-    const missing = Object.keys(ERROR_CODES).filter((kind) => typeof lookup(`status.error.${kind}`) !== "string");
+    // The webhook node says "refused (401)" for all of its own kinds; the others reach the event node.
+    const missing = Object.keys(ERROR_CODES).filter((kind) => !kind.startsWith("webhook-") && typeof lookup(`status.error.${kind}`) !== "string");
     missing.should.eql([]);
   });
 });

@@ -4,12 +4,11 @@ import {
   NEVER_POLLED,
   PollWalk,
   readCursorState,
-  readEventsPage,
   type CursorState,
-  type EventsPage,
   type PollResult,
   type PollWalkOptions,
 } from "../nodes/lib/watch/cursor-walk";
+import { readEventsPage, type EventsPage } from "../nodes/lib/client/responses";
 
 /** Events `evt_<n>` of type `device.update` unless told; a higher number is newer. */
 function event(n: number, type = "device.update"): Record<string, unknown> {

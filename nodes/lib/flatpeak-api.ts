@@ -4,7 +4,8 @@
  * request with the reason (the flow keeps running and the Catch node says why).
  */
 import { checkBaseUrl } from "./client/base-url";
-import { FlatpeakClient, type ConnectionInfo, type FlatpeakCredentials } from "./client/client";
+import { FlatpeakClient, type ConnectionInfo, type FlatpeakCredentials, type ListQuery } from "./client/client";
+import type { EventsPage } from "./client/responses";
 import { createFailure, type FlatpeakError } from "./client/errors";
 import { USER_AGENT } from "./client/package-info";
 import { BASE_RETRY_DELAY_MS } from "./client/retry";
@@ -21,6 +22,8 @@ export interface ApiSettings extends Partial<Record<ConfigLimitName, unknown>> {
 export interface FlatpeakApi {
   getEvent(eventId: string, signal?: AbortSignal): Promise<FlatpeakEvent>;
   checkConnection(signal?: AbortSignal): Promise<ConnectionInfo>;
+  listEvents(query: ListQuery, signal: AbortSignal): Promise<EventsPage>;
+  fetchSigningKeys(signal?: AbortSignal): Promise<unknown>;
   /** Set when the settings cannot work; every request then fails with it. */
   readonly problem?: FlatpeakError;
   close(): void;
@@ -64,6 +67,12 @@ class UnusableApi implements FlatpeakApi {
     return Promise.reject(this.problem);
   }
   checkConnection(): Promise<ConnectionInfo> {
+    return Promise.reject(this.problem);
+  }
+  listEvents(): Promise<EventsPage> {
+    return Promise.reject(this.problem);
+  }
+  fetchSigningKeys(): Promise<unknown> {
     return Promise.reject(this.problem);
   }
   close(): void {}

@@ -9,7 +9,7 @@ export type Translator = (key: string, vars?: Record<string, string | number>) =
  * file nests its messages under the node type, as the core nodes' catalogs do,
  * so the editor's keys read `flatpeak-event.label.server`.
  */
-export type Catalog = "flatpeak-config" | "flatpeak-event";
+export type Catalog = "flatpeak-config" | "flatpeak-event" | "flatpeak-watch" | "flatpeak-webhook";
 
 export const PACKAGE_NAME = "node-red-contrib-flatpeak";
 

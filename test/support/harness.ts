@@ -21,7 +21,7 @@ helper.init(NODE_RED_MAIN);
 if (NODE_RED_DIR) console.log(`  Node-RED ${(require(NODE_RED_MAIN) as { version(): string }).version()} from ${NODE_RED_MAIN}, Node ${process.version}`);
 
 /** The runtime's hook registry (public API: `RED.hooks`), from the same install the helper uses. */
-const hooks = require(require.resolve("@node-red/util", { paths: [NODE_RED_MAIN] })).hooks as {
+export const hooks = require(require.resolve("@node-red/util", { paths: [NODE_RED_MAIN] })).hooks as {
   add(id: string, handler: (event: any) => void): void;
   remove(id: string): void;
 };
@@ -222,6 +222,7 @@ export function useSimulator(options: SimulatorOptions = {}): { readonly sim: Si
   });
   afterEach(async () => {
     hooks.remove("onComplete.flatpeakTest");
+    hooks.remove("onReceive.flatpeakSources");
     await helper.unload();
     await context.sim?.close();
   });

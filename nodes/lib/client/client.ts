@@ -11,7 +11,7 @@ import { EventCache } from "./event-cache";
 import type { HttpResponse } from "./http";
 import type { Translator } from "../i18n";
 import { FlatpeakRequester, isAuthRejection, type RequestTarget } from "./requester";
-import { checkEvent, isPlainObject, parseJson } from "./responses";
+import { checkEvent, isPlainObject, parseJson, readEventsPage, type EventsPage } from "./responses";
 import type { RetryPolicy } from "./retry";
 import { SharedRequests } from "./shared-requests";
 import { TokenManager } from "./tokens";
@@ -38,6 +38,15 @@ export interface ClientOptions {
   queueSize: number;
   /** Events kept in memory; 0 turns the cache off. */
   cacheSize: number;
+}
+
+export interface ListQuery {
+  /** 1–100. */
+  limit: number;
+  /** The last (oldest) ID of the page before: asks for the next, older page. */
+  startingAfter?: string;
+  /** Only this type, filtered by Flatpeak. */
+  eventType?: string;
 }
 
 export interface ConnectionInfo {
@@ -96,6 +105,41 @@ export class FlatpeakClient {
       throw this.requester.failure({ kind: "bad-response", messageKey: "notList", statusCode: response.status, ...target });
     }
     return { liveMode: this.tokens.liveMode };
+  }
+
+  /**
+   * One page of `GET /events`, newest first. Retried and limited like an event
+   * fetch; a body that is not a list is a bad response.
+   */
+  async listEvents(query: ListQuery, signal: AbortSignal): Promise<EventsPage> {
+    const target: RequestTarget = { operation: "list" };
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.startingAfter) params.set("starting_after", query.startingAfter);
+    if (query.eventType) params.set("event_type", query.eventType);
+    return this.requester.retrying(
+      () =>
+        this.requester.limiter.run(async () => {
+          const response = await this.authorizedGet(`/events?${params.toString()}`, target, signal);
+          if (response.status !== 200) throw this.requester.statusFailure(response, target);
+          const page = readEventsPage(parseJson(response.body));
+          if (!page) throw this.requester.failure({ kind: "bad-response", messageKey: "notList", statusCode: response.status, ...target });
+          return page;
+        }, signal),
+      signal,
+    );
+  }
+
+  /**
+   * The webhook signing keys (`GET /jwks.json`, public: no token). One attempt,
+   * no retries: a webhook delivery waits for it, and Flatpeak gives up after 10 s.
+   */
+  async fetchSigningKeys(signal?: AbortSignal): Promise<unknown> {
+    const target: RequestTarget = { operation: "keys" };
+    const response = await this.requester.send("/jwks.json", {}, target, signal ?? this.requester.closing);
+    if (response.status !== 200) throw this.requester.statusFailure(response, target);
+    const body = parseJson(response.body);
+    if (body === undefined) throw this.requester.failure({ kind: "bad-response", messageKey: "notJson", statusCode: response.status, ...target });
+    return body;
   }
 
   /** Ends everything in flight and frees the sockets. The client is not used again. */

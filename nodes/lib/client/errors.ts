@@ -15,6 +15,14 @@ export const ERROR_CODES = {
   network: "FLATPEAK_NETWORK",
   "bad-response": "FLATPEAK_BAD_RESPONSE",
   "queue-full": "FLATPEAK_QUEUE_FULL",
+  // Refused webhook deliveries (the flatpeak webhook node).
+  "webhook-unsigned": "FLATPEAK_WEBHOOK_UNSIGNED",
+  "webhook-signature": "FLATPEAK_WEBHOOK_SIGNATURE",
+  "webhook-timestamp": "FLATPEAK_WEBHOOK_TIMESTAMP",
+  "webhook-keys": "FLATPEAK_WEBHOOK_KEYS_UNAVAILABLE",
+  "webhook-not-event": "FLATPEAK_WEBHOOK_NOT_EVENT",
+  "webhook-too-large": "FLATPEAK_WEBHOOK_TOO_LARGE",
+  "webhook-body-parsed": "FLATPEAK_WEBHOOK_BODY_PARSED",
   unexpected: "FLATPEAK_UNEXPECTED",
 } as const;
 
@@ -28,7 +36,7 @@ export interface FailureDetails {
   messageKey: string;
   /** The event being fetched; without it the failure happened logging in, or checking the connection. */
   eventId?: string;
-  operation?: "connection";
+  operation?: "connection" | "list" | "keys";
   statusCode?: number;
   /** Flatpeak's own error code and message, when its body had them (already redacted). */
   apiCode?: string;
@@ -77,7 +85,7 @@ export function createFailure(details: FailureDetails, t: Translator): FlatpeakE
 function describeFailure(details: FailureDetails, t: Translator): string {
   const target = details.eventId
     ? t("errors.target.event", { id: details.eventId })
-    : t(details.operation === "connection" ? "errors.target.connection" : "errors.target.login");
+    : t(`errors.target.${details.operation ?? "login"}`);
   const vars: Record<string, string | number> = {
     ...details.vars,
     target,

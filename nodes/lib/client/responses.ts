@@ -31,3 +31,17 @@ export function parseJson(text: string): unknown {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** One page of `GET /events`. */
+export interface EventsPage {
+  data: readonly unknown[];
+  has_more: boolean;
+}
+
+/** The body of `GET /events` as a page, or undefined when it is not a list. */
+export function readEventsPage(body: unknown): EventsPage | undefined {
+  if (!isPlainObject(body)) return undefined;
+  const { object, data, has_more: hasMore } = body;
+  if ((object !== undefined && object !== "list") || !Array.isArray(data)) return undefined;
+  return { data: data as unknown[], has_more: hasMore === true };
+}

@@ -37,10 +37,16 @@ export interface ShapedEvent {
   subjectId: string;
 }
 
-export function shapeEvent(event: FlatpeakEvent): ShapedEvent {
-  const data = isPlainObject(event.data) ? event.data : undefined;
+/** `msg.flatpeak.event`: `{ id, type, time_created }`, without `time_created` when the event has none. */
+export function summarizeEvent(event: FlatpeakEvent): EventSummary {
   const summary: EventSummary = { id: event.id, type: event.type };
   if (event.time_created !== undefined) summary.time_created = event.time_created;
+  return summary;
+}
+
+export function shapeEvent(event: FlatpeakEvent): ShapedEvent {
+  const data = isPlainObject(event.data) ? event.data : undefined;
+  const summary = summarizeEvent(event);
   const subjectId = data && typeof data.id === "string" && data.id.length > 0 ? data.id : event.id;
 
   if (!data || !isDeviceEvent(event.type, data)) {

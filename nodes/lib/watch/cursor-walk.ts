@@ -8,6 +8,7 @@
  * catch-up cap is reached, then sends what is new oldest first.
  */
 import { isEventId, isFlatpeakEvent, type FlatpeakEvent } from "../webhook/delivery";
+import type { EventsPage } from "../client/responses";
 import { matchesTypes } from "./event-types";
 
 export const MAX_CATCH_UP_PAGES = 10;
@@ -24,12 +25,6 @@ export interface CursorState {
 }
 
 export const NEVER_POLLED: CursorState = Object.freeze({ initialised: false });
-
-/** One page of `GET /events`. */
-export interface EventsPage {
-  data: readonly unknown[];
-  has_more: boolean;
-}
 
 export interface PollWalkOptions {
   /** Catch-up cap in pages, default MAX_CATCH_UP_PAGES. */
@@ -65,14 +60,6 @@ export function readCursorState(stored: unknown): CursorState {
   const { cursor, initialised } = stored as Record<string, unknown>;
   if (isEventId(cursor)) return { cursor, initialised: true };
   return initialised === true ? { initialised: true } : NEVER_POLLED;
-}
-
-/** The body of `GET /events` as a page, or undefined when it is not a list. */
-export function readEventsPage(body: unknown): EventsPage | undefined {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
-  const { object, data, has_more: hasMore } = body as Record<string, unknown>;
-  if ((object !== undefined && object !== "list") || !Array.isArray(data)) return undefined;
-  return { data: data as unknown[], has_more: hasMore === true };
 }
 
 export class PollWalk {
