@@ -15,7 +15,7 @@ const BASE_LANGUAGE = "en-US";
 /** The Node-RED editor's own languages (besides en-US) that we promise to cover. */
 const REQUIRED_LANGUAGES = ["de", "fr", "es-ES", "ja", "zh-CN"];
 /** One catalog and one help file per node type, named after the type. */
-const NODE_TYPES = ["flatpeak-config", "flatpeak-event"];
+const NODE_TYPES = ["flatpeak-config", "flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
 /** The spec fixes the palette label as a product name. */
 /** Node status texts sit under the node on the canvas; keep them short. Wide (CJK) characters count double. */
 const MAX_STATUS_WIDTH = 24;
