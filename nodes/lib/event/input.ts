@@ -2,9 +2,20 @@
  * Turns whatever arrived on the input into a Flatpeak event ID, or explains
  * what was wrong with it. Pure: no I/O, no Node-RED.
  */
+import { isEventShaped } from "../client/responses";
+import type { FlatpeakEvent } from "../types";
 
 /** `evt_` and 1–64 ASCII letters or digits. Flatpeak documents 24 and 32 hex digits; we accept any length up to 64. */
 export const EVENT_ID_PATTERN = /^evt_[A-Za-z0-9]{1,64}$/;
+
+export function isEventId(value: unknown): value is string {
+  return typeof value === "string" && EVENT_ID_PATTERN.test(value);
+}
+
+/** A plain object with `object` absent or "event", an `evt_` ID and a non-empty type: an event as listed or delivered. */
+export function isFlatpeakEvent(value: unknown): value is FlatpeakEvent {
+  return isEventShaped(value) && isEventId(value.id);
+}
 
 /** A description of a rejected value: a catalog key under `errors.received.` and its placeholders. */
 export interface ReceivedValue {

@@ -7,7 +7,8 @@
  * pages with `starting_after` until it meets the cursor, the list ends, or the
  * catch-up cap is reached, then sends what is new oldest first.
  */
-import { isEventId, isFlatpeakEvent, type FlatpeakEvent } from "../webhook/delivery";
+import { isEventId, isFlatpeakEvent } from "../event/input";
+import type { FlatpeakEvent } from "../types";
 import type { EventsPage } from "../client/responses";
 import { matchesTypes } from "./event-types";
 

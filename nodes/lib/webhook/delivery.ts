@@ -5,8 +5,7 @@
 /** Bodies over this size are refused (413) before any other work. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
-import { isEventShaped } from "../client/responses";
-import { EVENT_ID_PATTERN } from "../event/input";
+import { isFlatpeakEvent } from "../event/input";
 import type { FlatpeakEvent } from "../types";
 
 export type { FlatpeakEvent };
@@ -24,13 +23,4 @@ export function readDeliveredEvent(rawBody: Buffer): DeliveredEvent {
     return { ok: false, reason: "not-json" };
   }
   return isFlatpeakEvent(parsed) ? { ok: true, event: parsed } : { ok: false, reason: "not-event" };
-}
-
-export function isEventId(value: unknown): value is string {
-  return typeof value === "string" && EVENT_ID_PATTERN.test(value);
-}
-
-/** A plain object with `object` absent or "event", an `evt_` ID and a non-empty type. */
-export function isFlatpeakEvent(value: unknown): value is FlatpeakEvent {
-  return isEventShaped(value) && isEventId(value.id);
 }
