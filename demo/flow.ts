@@ -1,6 +1,9 @@
 /**
  * The demo's Node-RED flow: inject buttons for the simulator's sample events,
- * one flatpeak-event node, a Debug node per output and a Catch node for errors.
+ * one flatpeak-event node, a Debug node per output and a Catch node for errors;
+ * below them, the two paths by which new events arrive by themselves (a
+ * flatpeak-watch that polls, and an http in + flatpeak-webhook that the
+ * simulator delivers to), each into its own flatpeak-event node.
  * Pure: builds JSON, writes nothing.
  */
 import { createHash } from "node:crypto";
@@ -19,7 +22,16 @@ export interface DemoFlowOptions {
   simulatorUrl: string;
   accountId: string;
   apiKey: string;
+  /** Where the simulator delivers webhooks: Node-RED's http root + WEBHOOK_PATH (for the comment's curl example). */
+  webhookUrl: string;
+  /** How often the simulator creates a new event (for the comment). */
+  newEventEverySeconds: number;
 }
+
+/** The `http in` node's path; the simulator delivers to `<http root>` + this. */
+export const WEBHOOK_PATH = "/flatpeak/webhook";
+/** How often the demo's flatpeak watch polls `GET /events`. */
+export const WATCH_INTERVAL_S = 10;
 
 /** Samples that each show a different path through the node, in canvas order. */
 const DEMO_SAMPLES: SampleName[] = [
@@ -58,6 +70,8 @@ const EXTRA_INJECTS: Array<{ key: string; name: string; value: InjectValue }> = 
 
 const TAB_LABEL = "Flatpeak demo";
 const OUTPUT_DEBUG_NAMES = ["battery", "PV", "EV charger", "whole event"];
+/** The sections of the source paths' flatpeak-event nodes (no whole-event output there). */
+const SECTION_NAMES = ["battery", "PV", "EV charger"];
 
 // Canvas layout (node centres): injects on the left, the event node in the middle, debug nodes on the right.
 const LEFT = 80;
@@ -123,12 +137,122 @@ export function buildDemoFlow(options: DemoFlowOptions): DemoFlow {
     },
     // The whole message, so that msg.error and msg.statusCode are visible.
     debugNode(tab, nodeId("debug:errors"), "errors", "true", catchY),
+    ...sourceNodes(tab, config, catchY + ROW * 2, options),
   ];
 
   return {
     nodes,
     credentials: { [config]: { accountId: options.accountId, apiKey: options.apiKey } },
   };
+}
+
+/**
+ * Below the inject section: a comment, the watch path, the webhook path and a
+ * Catch node for the four new nodes. Each path ends in its own flatpeak-event
+ * node (three outputs) and debug nodes named "<source>: <section>", so the
+ * Debug sidebar tells the two apart.
+ */
+function sourceNodes(tab: string, config: string, top: number, options: DemoFlowOptions): FlowNode[] {
+  const watch = nodeId("watch");
+  const watchEvent = nodeId("watch:event");
+  const httpIn = nodeId("webhook:http-in");
+  const webhook = nodeId("webhook");
+  const webhookEvent = nodeId("webhook:event");
+  const watchY = top + ROW * 2;
+  const webhookY = watchY + ROW * 4;
+  const catchY = webhookY + ROW * 2.5;
+
+  const httpInLabel = `[post] ${WEBHOOK_PATH}`;
+  const httpInX = leftAligned(httpInLabel);
+  // The webhook node sits midway between the http in node and the flatpeak event nodes.
+  const eventLeft = EVENT_X - nodeWidth("flatpeak event") / 2;
+  const webhookX = snap((httpInX + nodeWidth(httpInLabel) / 2 + eventLeft) / 2);
+
+  return [
+    commentNode(tab, nodeId("comment:sources"), "New events arrive by themselves: a watch path and a webhook path", sourcesText(options), top),
+    {
+      id: watch,
+      type: "flatpeak-watch",
+      z: tab,
+      name: "",
+      server: config,
+      interval: WATCH_INTERVAL_S,
+      eventTypes: "",
+      replay: 0,
+      store: "",
+      x: leftAligned("flatpeak watch"),
+      y: watchY,
+      wires: [[watchEvent]],
+    },
+    sectionEventNode(tab, watchEvent, config, watchY, "watch"),
+    ...sectionDebugNodes(tab, "watch", watchY),
+    {
+      id: httpIn,
+      type: "http in",
+      z: tab,
+      name: "",
+      url: WEBHOOK_PATH,
+      method: "post",
+      upload: false,
+      // "Do not parse request body" (Node-RED 4.1+): flatpeak webhook needs the raw bytes the signature covers.
+      skipBodyParsing: true,
+      swaggerDoc: "",
+      x: httpInX,
+      y: webhookY,
+      wires: [[webhook]],
+    },
+    {
+      id: webhook,
+      type: "flatpeak-webhook",
+      z: tab,
+      name: "",
+      server: config,
+      tolerance: 300,
+      allowUnsigned: false,
+      store: "",
+      x: webhookX,
+      y: webhookY,
+      wires: [[webhookEvent]],
+    },
+    sectionEventNode(tab, webhookEvent, config, webhookY, "webhook"),
+    ...sectionDebugNodes(tab, "webhook", webhookY),
+    {
+      id: nodeId("catch:sources"),
+      type: "catch",
+      z: tab,
+      name: "errors of watch and webhook",
+      scope: [watch, watchEvent, webhook, webhookEvent],
+      uncaught: false,
+      x: EVENT_X,
+      y: catchY,
+      wires: [[nodeId("debug:source-errors")]],
+    },
+    debugNode(tab, nodeId("debug:source-errors"), "watch/webhook errors", "true", catchY),
+  ];
+}
+
+/** A flatpeak-event node with the three section outputs, wired to the path's debug nodes. */
+function sectionEventNode(tab: string, id: string, config: string, y: number, path: "watch" | "webhook"): FlowNode {
+  return {
+    id,
+    type: "flatpeak-event",
+    z: tab,
+    name: "",
+    server: config,
+    property: "payload",
+    propertyType: "msg",
+    eventOutput: false,
+    outputs: SECTION_NAMES.length,
+    x: EVENT_X,
+    y,
+    wires: SECTION_NAMES.map((section) => [nodeId(`debug:${path}:${section}`)]),
+  };
+}
+
+function sectionDebugNodes(tab: string, path: "watch" | "webhook", y: number): FlowNode[] {
+  return SECTION_NAMES.map((section, index) =>
+    debugNode(tab, nodeId(`debug:${path}:${section}`), `${path}: ${section}`, "payload", y + (index - 1) * ROW),
+  );
 }
 
 function configNode(id: string, simulatorUrl: string): FlowNode {
@@ -187,8 +311,11 @@ function commentNode(tab: string, id: string, name: string, info: string, y: num
  * at the editor's 14 px (Arial's are the same). Other fonts may shift a node by 10 px.
  */
 function leftAligned(label: string): number {
-  const width = Math.max(100, 20 * Math.ceil((labelWidth(label) + 50) / 20));
-  return LEFT + width / 2;
+  return LEFT + nodeWidth(label) / 2;
+}
+
+function nodeWidth(label: string): number {
+  return Math.max(100, 20 * Math.ceil((labelWidth(label) + 50) / 20));
 }
 
 /** Helvetica advance widths in 1/1000 em, by character; others count as 556 (a digit). */
@@ -236,7 +363,33 @@ function introText(simulatorUrl: string): string {
     "",
     `and clear all faults with \`curl -X DELETE ${simulatorUrl}/_simulator/faults\`.`,
     "",
+    "New events also arrive by themselves, without a click: see the watch and webhook paths below the inject buttons.",
+    "",
     "`npm start` rewrites this flow on every run: export anything you want to keep.",
+  ].join("\n");
+}
+
+function sourcesText(options: DemoFlowOptions): string {
+  const { simulatorUrl, webhookUrl, newEventEverySeconds } = options;
+  return [
+    `The simulator creates a new \`device.update\` event every ${newEventEverySeconds} s. Two source nodes bring such events in by themselves, ` +
+      "each wired straight into a **flatpeak event** node, which shapes the event as delivered (no second request) into battery, PV and EV charger:",
+    "",
+    `- **Watch** (top): **flatpeak watch** polls the events list (\`GET /events\`) every ${WATCH_INTERVAL_S} s and sends each new event once, oldest first. ` +
+      "Nothing is needed from the outside: this is the path for a Pi behind a home router. Its debug nodes are named **watch: …**.",
+    `- **Webhook** (bottom): the simulator POSTs each new event, signed, to ${webhookUrl}. The **http in** node (method POST, ` +
+      "*Do not parse request body* ticked, Node-RED 4.1+) hands the raw body to **flatpeak webhook**, which checks the signature against the keys at " +
+      `${simulatorUrl}/jwks.json, answers 200 itself and sends the event on. Its debug nodes are named **webhook: …**.`,
+    "",
+    "So every new event shows up twice in the Debug sidebar, once per path. Refused deliveries and failed polls reach the **watch/webhook errors** debug node.",
+    "",
+    "Create an event now instead of waiting:",
+    "",
+    `    curl -X POST ${simulatorUrl}/_simulator/events -H 'Content-Type: application/json' -d '{}'`,
+    "",
+    "Send a delivery that is not signed (refused with HTTP 401, code `FLATPEAK_WEBHOOK_SIGNATURE`):",
+    "",
+    `    curl -i -X POST ${webhookUrl} -H 'Content-Type: application/json' -d '{}'`,
   ].join("\n");
 }
 

@@ -2,7 +2,9 @@
  * `npm start`: runs the Flatpeak simulator in this process and a local
  * Node-RED (in a child process) with this package and a demo flow deployed,
  * so that a person sees battery, PV and EV charger messages in the Debug
- * sidebar without a Flatpeak account.
+ * sidebar without a Flatpeak account. The simulator creates a new event every
+ * 15 s, which reaches the flow twice by itself: polled by flatpeak watch, and
+ * delivered as a signed webhook to the flow's http in node.
  *
  * Environment: PORT (editor, default 1880), FLATPEAK_SIMULATOR_PORT (default
  * 8787); a port that is taken is replaced by a free one.
@@ -11,15 +13,19 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
-import { LOOPBACK, REPO, choosePort, getJson, readPortSetting, waitForHttp, type PortChoice } from "../scripts/support";
-import { buildDemoFlow } from "./flow";
-import { prepareUserDir } from "./user-dir";
+import { LOOPBACK, REPO, choosePort, getJson, readPortSetting, sleep, waitForHttp, type PortChoice } from "../scripts/support";
+import { WATCH_INTERVAL_S, WEBHOOK_PATH, buildDemoFlow } from "./flow";
+import { HTTP_NODE_ROOT, prepareUserDir } from "./user-dir";
 
 const DEFAULT_EDITOR_PORT = 1880;
 const DEFAULT_SIMULATOR_PORT = 8787;
 /** A Raspberry Pi can take a while to start Node-RED. */
 const EDITOR_START_TIMEOUT_MS = 120_000;
-const FLATPEAK_TYPES = ["flatpeak-config", "flatpeak-event"];
+const FLATPEAK_TYPES = ["flatpeak-config", "flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
+/** The simulator creates a `device.update` event this often. */
+const NEW_EVENT_EVERY_MS = 15_000;
+/** How long to wait, once the editor answers, for the demo flow to start before delivering anyway. */
+const FLOW_START_TIMEOUT_MS = 30_000;
 
 const USER_DIR = join(REPO, ".demo");
 
@@ -40,11 +46,18 @@ async function main(): Promise<void> {
 
   const simulatorPort = await choosePort(simulatorPortWanted);
   // A taken port is swapped for a free one, so a second demo or another service does not stop this one.
-  demo.simulator = await startSimulator({ port: simulatorPort.port, host: LOOPBACK });
+  demo.simulator = await startSimulator({ port: simulatorPort.port, host: LOOPBACK, autoCreateEveryMs: NEW_EVENT_EVERY_MS });
   const editorPort = await choosePort(editorPortWanted);
   const editorUrl = `http://${LOOPBACK}:${editorPort.port}/`;
+  const webhookUrl = `http://${LOOPBACK}:${editorPort.port}${HTTP_NODE_ROOT.replace(/\/$/, "")}${WEBHOOK_PATH}`;
 
-  const flow = buildDemoFlow({ simulatorUrl: demo.simulator.url, accountId: SIMULATOR_ACCOUNT_ID, apiKey: SIMULATOR_API_KEY });
+  const flow = buildDemoFlow({
+    simulatorUrl: demo.simulator.url,
+    accountId: SIMULATOR_ACCOUNT_ID,
+    apiKey: SIMULATOR_API_KEY,
+    webhookUrl,
+    newEventEverySeconds: NEW_EVENT_EVERY_MS / 1000,
+  });
   prepareUserDir({ root: REPO, userDir: USER_DIR, uiPort: editorPort.port, flow });
 
   // A stop signal during start-up has already ended the simulator.
@@ -53,7 +66,31 @@ async function main(): Promise<void> {
   await waitForEditor(editorUrl, demo.nodeRed);
   if (demo.stopping) return;
   const problems = await checkFlatpeakNodes(editorUrl);
-  printBanner(editorUrl, demo.simulator.url, [portNote("Editor", editorPort), portNote("Simulator", simulatorPort)], problems);
+  // Deliver only once the flow runs: a delivery before its http in route exists would just get a 404.
+  // (With our node types missing the flow never starts: no point waiting.)
+  if (problems.length === 0 && !(await waitForDemoFlow(demo.simulator))) {
+    if (demo.stopping) return;
+    problems.push(`the demo flow did not poll the simulator within ${FLOW_START_TIMEOUT_MS / 1000} s; webhook deliveries may fail until it runs`);
+  }
+  demo.simulator.setWebhookTarget(webhookUrl);
+  printBanner(editorUrl, demo.simulator.url, webhookUrl, [portNote("Editor", editorPort), portNote("Simulator", simulatorPort)], problems);
+}
+
+/**
+ * True once the demo flow has started. The admin API answers before Node-RED
+ * has started the flows, and a request to the webhook URL cannot tell (the
+ * editor answers OPTIONS for every path; anything else would reach the flow).
+ * But flatpeak watch lists the events as soon as it starts, and Node-RED
+ * creates every node of the tab, the http in node and its route included,
+ * before that request (which needs a login first) can be made.
+ */
+async function waitForDemoFlow(simulator: Simulator): Promise<boolean> {
+  const deadline = Date.now() + FLOW_START_TIMEOUT_MS;
+  while (Date.now() < deadline && !demo.stopping) {
+    if (simulator.stats.listRequests > 0) return true;
+    await sleep(200);
+  }
+  return false;
 }
 
 function startNodeRed(): ChildProcess {
@@ -144,7 +181,7 @@ function portNote(what: string, choice: PortChoice): string | undefined {
   return choice.takenPort !== undefined ? `${what} port ${choice.takenPort} is in use, so port ${choice.port} is used instead.` : undefined;
 }
 
-function printBanner(editorUrl: string, simulatorUrl: string, notes: Array<string | undefined>, problems: string[]): void {
+function printBanner(editorUrl: string, simulatorUrl: string, webhookUrl: string, notes: Array<string | undefined>, problems: string[]): void {
   const fault = `'{"route":"event","kind":"status","status":503,"times":1}'`;
   const lines = [
     "",
@@ -153,10 +190,15 @@ function printBanner(editorUrl: string, simulatorUrl: string, notes: Array<strin
     "",
     `  Node-RED editor:     ${editorUrl}`,
     `  Flatpeak simulator:  ${simulatorUrl}  (demo account ${SIMULATOR_ACCOUNT_ID})`,
+    `  Webhook endpoint:    ${webhookUrl}  (the simulator delivers here)`,
     ...notes.filter((note): note is string => note !== undefined).map((note) => `  ${note}`),
     "",
-    `  Open the editor and click an inject button on the "Flatpeak demo" tab;`,
-    "  messages appear in the Debug sidebar (bug icon, top right).",
+    `  New events arrive every ${NEW_EVENT_EVERY_MS / 1000} s, by watch (polled every ${WATCH_INTERVAL_S} s) and by signed webhook.`,
+    "",
+    `  Open the editor and its Debug sidebar (bug icon, top right): the "watch: …" and`,
+    `  "webhook: …" messages come by themselves. Inject buttons on the "Flatpeak demo"`,
+    "  tab send the sample events; a new event now:",
+    `    curl -X POST ${simulatorUrl}/_simulator/events -H 'Content-Type: application/json' -d '{}'`,
     "",
     "  Make the simulator misbehave, e.g. answer the next event request with HTTP 503:",
     `    curl -X POST ${simulatorUrl}/_simulator/faults -H 'Content-Type: application/json' -d ${fault}`,

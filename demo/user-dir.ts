@@ -14,6 +14,12 @@ export interface UserDirOptions {
   flow: DemoFlow;
 }
 
+/**
+ * Where Node-RED serves `http in` routes (Node-RED's default, written out so
+ * the demo can tell the simulator where to deliver webhooks).
+ */
+export const HTTP_NODE_ROOT = "/";
+
 /** Runtime state from an earlier run: flows, their backups, and the `.config.*.json` registry/user/runtime files. */
 const STALE_FILE = /^(\.?flows(_cred)?\.json(\.backup)?|\.config\..+\.json(\.backup)?)$/;
 
@@ -38,10 +44,13 @@ function settingsFile(uiPort: number): string {
     uiPort,
     // The demo has no admin login: keep the editor on this machine.
     uiHost: LOOPBACK,
+    httpNodeRoot: HTTP_NODE_ROOT,
     flowFile: "flows.json",
     flowFilePretty: true,
     // Lets the demo write its credentials as plain JSON; never do this with real keys.
     credentialSecret: false,
+    // No contextStorage: the watch cursor and the webhook's recent IDs stay in memory. The simulator starts
+    // afresh on every run too, so a cursor kept on disk would point at an event that no longer exists.
     logging: { console: { level: "info", metrics: false, audit: false } },
     // No update-check consent prompt and no tours over the demo.
     telemetry: { enabled: false },
