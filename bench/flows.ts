@@ -14,6 +14,8 @@ export const FLOOR = "floor";
 /** Our event node behind each config node; `cacheSize` "" means the node's default (100). */
 export const OURS = {
   uncached: { node: "ours-uncached", config: "cfg-uncached", cacheSize: "0" },
+  /** Concurrency left at the config node's default (4), every other setting as well, cache 0. */
+  defaults: { node: "ours-defaults", config: "cfg-defaults", cacheSize: "0" },
   cached: { node: "ours-cached", config: "cfg-cached", cacheSize: "" },
   memory: { node: "ours-memory", config: "cfg-memory", cacheSize: "" },
   burst: { node: "ours-burst", config: "cfg-burst", cacheSize: "0" },
@@ -41,8 +43,10 @@ export function buildFlow(settings: FlowSettings): object[] {
   const nodes: object[] = [{ id: TAB, type: "tab", label: "benchmark" }];
   for (const [name, variant] of Object.entries(OURS)) {
     const baseUrl = name === "renewal" ? settings.renewalSimulatorUrl : settings.simulatorUrl;
-    const queueSize = name === "burst" ? String(Math.max(settings.burst, 1000)) : "";
-    nodes.push(configNode(variant.config, baseUrl, settings.concurrency, variant.cacheSize, queueSize));
+    // The burst checks send `burst` messages at once: the queue must hold them (1000 is the default).
+    const queueSize = name === "burst" || name === "defaults" ? String(Math.max(settings.burst, 1000)) : "";
+    const concurrency = name === "defaults" ? "" : String(settings.concurrency);
+    nodes.push(configNode(variant.config, baseUrl, concurrency, variant.cacheSize, queueSize));
     nodes.push(eventNode(variant.node, variant.config));
   }
   for (const [name, variant] of Object.entries(HTTP_FLOWS)) {
@@ -56,8 +60,8 @@ export function buildFlow(settings: FlowSettings): object[] {
   return nodes;
 }
 
-/** Default settings ("" = default) except the cache size and the concurrency, raised to the benchmark's window. */
-function configNode(id: string, baseUrl: string, concurrency: number, cacheSize: string, queueSize: string): object {
+/** Default settings ("" = default) except the cache size and (but for "defaults") the concurrency, raised to the benchmark's window. */
+function configNode(id: string, baseUrl: string, concurrency: string, cacheSize: string, queueSize: string): object {
   return {
     id,
     type: "flatpeak-config",
@@ -67,7 +71,7 @@ function configNode(id: string, baseUrl: string, concurrency: number, cacheSize:
     timeout: "",
     retries: "",
     maxBackoff: "",
-    concurrency: String(concurrency),
+    concurrency,
     queueSize,
     cacheSize,
     // As the editor deploys them: the runtime moves these into its credential store.

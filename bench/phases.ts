@@ -1,14 +1,18 @@
 /** The benchmark's measurements, one function per phase. Each returns raw results; report.ts turns them into figures. */
+import { fork } from "node:child_process";
 import { subscribe } from "node:diagnostics_channel";
+import { join } from "node:path";
 import { setTimeout as wait } from "node:timers/promises";
 import { runClosedLoop, runForDuration, type Launch } from "./closed-loop";
 import type { BenchSettings } from "./settings";
 import type { SimulatorProcess } from "./simulator-child";
+import type { FootprintSample } from "./footprint-child";
 import { figuresOf, type Figures, type RunResult } from "./stats";
 
 export type VariantKey =
   | "axios"
   | "ours"
+  | "oursDefaults"
   | "httpDefault"
   | "httpKeepAlive"
   | "oursCached"
@@ -143,6 +147,52 @@ export async function measureRenewal(launch: Launch, settings: BenchSettings, si
   const run = await runForDuration(settings.renewalSeconds, settings.concurrency, launch);
   const after = await simulator.stats();
   return { events: run.events, errors: run.errors, logins: after.logins - before.logins, seconds: run.seconds };
+}
+
+export interface ConnectionBurst {
+  events: number;
+  errors: number;
+  /** New TCP connections this process opened while the burst ran. */
+  connections: number;
+}
+
+/** `burst` messages at once into an already warmed-up flow: how many connections does it open for them? */
+export async function measureConnectionBurst(launch: Launch, burst: number, connections: ConnectionCounter): Promise<ConnectionBurst> {
+  const opened = connections.count;
+  const run = await runClosedLoop(burst, burst, launch);
+  return { events: run.events, errors: run.errors, connections: connections.count - opened };
+}
+
+export interface FootprintResult {
+  /** Idle Node-RED without and with this package's nodes loaded, one pair per run (run i: fresh processes, order alternated). */
+  without: FootprintSample[];
+  with: FootprintSample[];
+}
+
+/** Idle Node-RED in fresh processes, alternately without and with this package (footprint-child.ts). */
+export async function measureFootprint(runs: number): Promise<FootprintResult> {
+  const samples: FootprintResult = { with: [], without: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const mode of i % 2 === 0 ? (["without", "with"] as const) : (["with", "without"] as const)) {
+      const sample = await footprintProcess(mode);
+      if (sample.loaded !== (mode === "with")) throw new Error(`footprint: package nodes ${sample.loaded ? "loaded" : "not loaded"} in the "${mode}" run`);
+      samples[mode].push(sample);
+    }
+  }
+  return samples;
+}
+
+function footprintProcess(mode: "with" | "without"): Promise<FootprintSample> {
+  return new Promise((resolve, reject) => {
+    // Plain node plus --expose-gc: none of the benchmark's own flags (e.g. --cpu-prof).
+    const child = fork(join(__dirname, "footprint-child.js"), [mode], { execArgv: ["--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    let sample: FootprintSample | undefined;
+    child.once("message", (message) => {
+      sample = message as FootprintSample;
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => (sample ? resolve(sample) : reject(new Error(`footprint child (${mode}) exited with code ${code}`))));
+  });
 }
 
 export interface MemorySample {

@@ -1,5 +1,6 @@
 /** Turns the measurements into the printed report: tables, targets, definitions and how to reproduce. */
-import type { LoginCheck, MemoryResult, VariantKey, VariantMeasure } from "./phases";
+import type { FootprintSample } from "./footprint-child";
+import type { ConnectionBurst, FootprintResult, LoginCheck, MemoryResult, VariantKey, VariantMeasure } from "./phases";
 import { ENV_NAMES, type BenchSettings } from "./settings";
 import { figuresOf, median, type Figures, type RunResult } from "./stats";
 
@@ -11,8 +12,14 @@ export interface ReportInput {
   burst: LoginCheck;
   renewal: LoginCheck;
   memory: MemoryResult;
+  /** `burst` messages at once, after the comparison (connections warm). */
+  connectionBursts: Record<"oursDefaults" | "httpDefault" | "httpKeepAlive", ConnectionBurst>;
+  footprint: FootprintResult;
   elapsedSeconds: number;
 }
+
+/** The config node's default concurrency (nodes/lib/settings.ts): what "at the defaults" runs with. */
+const DEFAULT_CONCURRENCY = 4;
 
 interface Check {
   name: string;
@@ -32,12 +39,13 @@ export function printReport(input: ReportInput): boolean {
   const figures = new Map([...measures].map(([key, measure]) => [key, figuresOf(measure.runs)]));
   const lines: string[] = [];
   lines.push("", "Flatpeak benchmark (npm run bench)", "", ...input.environment, "");
-  lines.push(`A-C, F: throughput and per-event latency; ${settings.concurrency} events in flight for every variant except those marked "window 1"`, "");
+  lines.push(`Variants: throughput and per-event latency; ${settings.concurrency} events in flight for every variant except those marked "window 1"`, "");
   lines.push(...table(["Variant", "Events", "Errors", "Events/s", "ms/event", "Median ms", "p99 ms", "Requests seen", "New TCP conns", "CPU ms/event: bench", "simulator"], variantRows(input, figures)));
-  const failed = [...figures.values()].reduce((sum, f) => sum + f.errors, 0) + input.burst.errors + input.renewal.errors + input.memory.figures.errors;
+  const failed = [...figures.values()].reduce((sum, f) => sum + f.errors, 0) + input.burst.errors + input.renewal.errors + input.memory.figures.errors +
+    Object.values(input.connectionBursts).reduce((sum, b) => sum + b.errors, 0);
   if (failed > 0) lines.push("", `WARNING: ${failed} events ended in an error (see [bench] lines above): the figures are not valid.`);
   const checks = targetChecks(input, figures);
-  lines.push("", "D-G: ratios from this run, and targets (D: vs http request flow and bare axios, E: logins, F: cache, G: memory)", "");
+  lines.push("", "Targets, from this run (1: same parallelism, 2: defaults, 3: one at a time, 4: logins, cache, memory, 5: footprint; R: reference, not judged)", "");
   lines.push(...table(["Check", "Measured", "Target", "Per round (min-max)", "Met"], checks.map(checkRow)));
   const judged = checks.filter((check) => check.met !== undefined);
   lines.push("", `Targets met: ${judged.filter((check) => check.met).length} of ${judged.length} judged.`);
@@ -77,45 +85,62 @@ function targetChecks(input: ReportInput, figures: Map<VariantKey, Figures>): Ch
   const rssGrowth = memory.after.rss - memory.before.rss;
   const heapGrowth = memory.after.heapUsed - memory.before.heapUsed;
   const cpuPerEvent = (key: VariantKey): number => measures.get(key)!.benchCpuMs / get(key).events;
+  const bursts = input.connectionBursts;
+  const perBurst = (b: ConnectionBurst): string => `${b.connections} for ${b.events} messages${b.errors > 0 ? ` (${b.errors} errors)` : ""}`;
+  const { footprint } = input;
   return [
-    ratioCheck("D Throughput: ours / http request flow (defaults)", 2, perRoundThroughput(runs("ours"), runs("httpDefault"))),
-    ratioCheck("D Throughput: ours / http request flow (keep-alive on)", 2, perRoundThroughput(runs("ours"), runs("httpKeepAlive"))),
-    boundRatio("D Ceiling for any axios-based node: bare axios / http request flow (defaults)", perRoundThroughput(runs("axios"), runs("httpDefault"))),
-    boundRatio("D Ceiling for any axios-based node: bare axios / http request flow (keep-alive on)", perRoundThroughput(runs("axios"), runs("httpKeepAlive"))),
-    boundRatio("D Reference without axios: bare node:http / http request flow (defaults)", perRoundThroughput(runs("nodeHttp"), runs("httpDefault"))),
-    overheadCheck("D Overhead vs bare axios: per-event time (ms/event) ours / axios - 1", perRoundOverhead(runs("ours"), runs("axios"), msPerEvent)),
-    overheadCheck("D Overhead vs bare axios: median latency ours / axios - 1", perRoundOverhead(runs("ours"), runs("axios"), medianOf)),
-    overheadCheck("D Overhead vs bare axios: median latency at window 1 ours / axios - 1", perRoundOverhead(runs("oursSerial"), runs("axiosSerial"), medianOf)),
-    bound("D Bound: Node-RED floor / bare axios, ms/event (Node-RED's share that ours carries and axios does not)", get("floor").msPerEvent / axios.msPerEvent),
-    bound("D Bound: Node-RED floor median latency at window 1 / bare axios median at window 1", get("floorSerial").medianMs / get("axiosSerial").medianMs),
-    bound("D Overhead vs bare axios: bench-process CPU per event ours / axios - 1 (all rounds)", cpuPerEvent("ours") / cpuPerEvent("axios") - 1, "+%"),
-    loginCheck(`E Logins: our uncached runs (${measures.get("ours")!.eventRequests} requests, 3600 s tokens)`, measures.get("ours")!.logins, 1, "= 1"),
-    loginCheck(`E Logins: ${burst.events} messages at once into a fresh config node`, burst.logins, 1, "= 1", burst.errors),
+    ratioCheck(`1 Throughput at ${settings.concurrency} in flight, concurrency ${settings.concurrency}: ours / http request flow (defaults)`, 1.5, perRoundThroughput(runs("ours"), runs("httpDefault"))),
+    ratioCheck(`1 Throughput at ${settings.concurrency} in flight, concurrency ${settings.concurrency}: ours / http request flow (keep-alive on)`, 1.5, perRoundThroughput(runs("ours"), runs("httpKeepAlive"))),
+    withinCheck(`2 Throughput at the defaults (concurrency ${DEFAULT_CONCURRENCY}, ${settings.concurrency} in flight): ours / http request flow (defaults)`, 0.9, perRoundThroughput(runs("oursDefaults"), runs("httpDefault"))),
+    withinCheck(`2 Throughput at the defaults (concurrency ${DEFAULT_CONCURRENCY}, ${settings.concurrency} in flight): ours / http request flow (keep-alive on)`, 0.9, perRoundThroughput(runs("oursDefaults"), runs("httpKeepAlive"))),
+    {
+      name: `2 New TCP connections per burst of ${bursts.oursDefaults.events} messages at once: ours at the defaults`,
+      measured: perBurst(bursts.oursDefaults),
+      target: `<= ${DEFAULT_CONCURRENCY}`,
+      perRound: "",
+      met: bursts.oursDefaults.connections <= DEFAULT_CONCURRENCY && bursts.oursDefaults.errors === 0,
+    },
+    { name: "2 New TCP connections per burst: http request flow (defaults)", measured: perBurst(bursts.httpDefault), target: "(reported)", perRound: "", met: undefined },
+    { name: "2 New TCP connections per burst: http request flow (keep-alive on)", measured: perBurst(bursts.httpKeepAlive), target: "(reported)", perRound: "", met: undefined },
+    atMostRatio("3 Median latency one event at a time (window 1): ours / bare axios", 1.1, perRoundLatencyRatio(runs("oursSerial"), runs("axiosSerial"))),
+    loginCheck(`4 Logins: our uncached runs (${measures.get("ours")!.eventRequests} requests, 3600 s tokens)`, measures.get("ours")!.logins, 1, "= 1"),
+    loginCheck(`4 Logins: ${burst.events} messages at once into a fresh config node`, burst.logins, 1, "= 1", burst.errors),
     loginCheck(
-      `E Logins: ${settings.renewalTokenLifetime} s tokens, ${renewal.seconds.toFixed(1)} s at window ${settings.concurrency} (${renewal.events} events)`,
+      `4 Logins: ${settings.renewalTokenLifetime} s tokens, ${renewal.seconds.toFixed(1)} s at window ${settings.concurrency} (${renewal.events} events)`,
       renewal.logins,
       renewalBound,
       `<= ${renewalBound} (renewal every ${interval.toFixed(1)} s)`,
       renewal.errors,
     ),
-    ratioCheck("F Cache speed-up through the node: throughput cached / uncached", 20, perRoundThroughput(runs("oursCached"), runs("ours"))),
-    ratioCheck("F Cache speed-up through the node: median latency uncached / cached", 20, perRoundLatencySpeedup(runs("ours"), runs("oursCached"))),
-    ratioCheck("F Cache speed-up, client alone: throughput cached / uncached getEvent", 20, perRoundThroughput(runs("clientCached"), runs("clientUncached"))),
-    bound("F Bound: highest cache speed-up through Node-RED = ours uncached / floor, ms/event", ours.msPerEvent / get("floor").msPerEvent, "x"),
+    ratioCheck("4 Cache speed-up through the node: throughput cached / uncached", 20, perRoundThroughput(runs("oursCached"), runs("ours"))),
+    ratioCheck("4 Cache speed-up through the node: median latency uncached / cached", 20, perRoundLatencySpeedup(runs("ours"), runs("oursCached"))),
+    ratioCheck("4 Cache speed-up, client alone: throughput cached / uncached getEvent", 20, perRoundThroughput(runs("clientCached"), runs("clientUncached"))),
     {
-      name: `G Memory: RSS growth over ${memory.figures.events} events (${fmtMb(memory.before.rss)} -> ${fmtMb(memory.after.rss)})`,
+      name: `4 Memory: RSS growth over ${memory.figures.events} events (${fmtMb(memory.before.rss)} -> ${fmtMb(memory.after.rss)})`,
       measured: fmtMb(rssGrowth),
       target: "< 10 MB",
       perRound: "",
       met: rssGrowth < 10 * 1024 * 1024 && memory.figures.errors === 0,
     },
     {
-      name: `G Memory: heapUsed growth (${fmtMb(memory.before.heapUsed)} -> ${fmtMb(memory.after.heapUsed)})`,
+      name: `4 Memory: heapUsed growth (${fmtMb(memory.before.heapUsed)} -> ${fmtMb(memory.after.heapUsed)})`,
       measured: fmtMb(heapGrowth),
       target: "(reported)",
       perRound: "",
       met: undefined,
     },
+    footprintCheck("5 Footprint: RSS this package adds to an idle Node-RED", footprint, (f) => f.rss, signedMb, fmtMb),
+    footprintCheck("5 Footprint: heapUsed it adds", footprint, (f) => f.heapUsed, signedMb, fmtMb),
+    footprintCheck("5 Footprint: start-up time it adds (require to flows started)", footprint, (f) => f.startupMs, signedMs, (v) => `${v.toFixed(0)} ms`),
+    boundRatio("R Ceiling for any axios-based node: bare axios / http request flow (defaults)", perRoundThroughput(runs("axios"), runs("httpDefault"))),
+    boundRatio("R Ceiling for any axios-based node: bare axios / http request flow (keep-alive on)", perRoundThroughput(runs("axios"), runs("httpKeepAlive"))),
+    boundRatio("R Reference without axios: bare node:http / http request flow (defaults)", perRoundThroughput(runs("nodeHttp"), runs("httpDefault"))),
+    reportedOverhead("R Overhead vs bare axios: per-event time (ms/event) ours / axios - 1", perRoundOverhead(runs("ours"), runs("axios"), msPerEvent)),
+    reportedOverhead("R Overhead vs bare axios: median latency ours / axios - 1", perRoundOverhead(runs("ours"), runs("axios"), medianOf)),
+    bound("R Overhead vs bare axios: bench-process CPU per event ours / axios - 1 (all rounds)", cpuPerEvent("ours") / cpuPerEvent("axios") - 1, "+%"),
+    bound("R Bound: Node-RED floor / bare axios, ms/event (Node-RED's share that ours carries and axios does not)", get("floor").msPerEvent / axios.msPerEvent),
+    bound("R Bound: Node-RED floor median latency at window 1 / bare axios median at window 1", get("floorSerial").medianMs / get("axiosSerial").medianMs),
+    bound("R Bound: highest cache speed-up through Node-RED = ours uncached / floor, ms/event", ours.msPerEvent / get("floor").msPerEvent, "x"),
   ];
 }
 
@@ -125,9 +150,32 @@ function ratioCheck(name: string, atLeast: number, perRound: number[]): Check {
   return { name, measured: `${value.toFixed(2)}x`, target: `>= ${atLeast}x`, perRound: range(perRound, (v) => `${v.toFixed(2)}x`), met: value >= atLeast };
 }
 
-function overheadCheck(name: string, perRound: number[]): Check {
+/** "Within 10%" of a baseline: at least `atLeast` times it (being faster is within as well). */
+function withinCheck(name: string, atLeast: number, perRound: number[]): Check {
+  return { ...ratioCheck(name, atLeast, perRound), target: `>= ${atLeast.toFixed(2)}x (within ${Math.round((1 - atLeast) * 100)}%)` };
+}
+
+function atMostRatio(name: string, atMost: number, perRound: number[]): Check {
   const value = median(perRound);
-  return { name, measured: pct(value), target: "<= +15%", perRound: range(perRound, pct), met: value <= 0.15 };
+  return { name, measured: `${value.toFixed(2)}x`, target: `<= ${atMost.toFixed(2)}x`, perRound: range(perRound, (v) => `${v.toFixed(2)}x`), met: value <= atMost };
+}
+
+/** Pairwise (run i with / run i without): median of the differences, and their spread; reported, not judged. */
+function footprintCheck(
+  name: string,
+  footprint: FootprintResult,
+  value: (sample: FootprintSample) => number,
+  signed: (v: number) => string,
+  plain: (v: number) => string,
+): Check {
+  const differences = footprint.with.map((sample, i) => value(sample) - value(footprint.without[i]));
+  const medians = `${plain(median(footprint.without.map(value)))} -> ${plain(median(footprint.with.map(value)))}`;
+  return { name: `${name} (medians ${medians})`, measured: signed(median(differences)), target: "(reported)", perRound: range(differences, signed), met: undefined };
+}
+
+function reportedOverhead(name: string, perRound: number[]): Check {
+  const value = median(perRound);
+  return { name, measured: pct(value), target: "(reported)", perRound: range(perRound, pct), met: undefined };
 }
 
 /** A ratio that bounds what a target can reach: median of the per-round ratios, reported, not judged. */
@@ -154,6 +202,10 @@ function perRoundOverhead(a: RunResult[], b: RunResult[], measure: (run: RunResu
   return a.map((run, i) => measure(run) / measure(b[i]) - 1);
 }
 
+function perRoundLatencyRatio(a: RunResult[], b: RunResult[]): number[] {
+  return a.map((run, i) => medianOf(run) / medianOf(b[i]));
+}
+
 function perRoundLatencySpeedup(uncached: RunResult[], cached: RunResult[]): number[] {
   return uncached.map((run, i) => medianOf(run) / medianOf(cached[i]));
 }
@@ -167,7 +219,7 @@ function medianOf(run: RunResult): number {
 }
 
 function checkRow(check: Check): string[] {
-  const met = check.met === undefined ? "-" : check.met ? "yes" : "NO";
+  const met = check.met === undefined ? "-" : check.met ? "met" : "NOT met";
   return [check.name, check.measured, check.target, check.perRound, met];
 }
 
@@ -182,6 +234,15 @@ function definitions(input: ReportInput): string[] {
     "- Overhead vs bare axios = ours / axios - 1 at the same window, for per-event time (ms/event, i.e. throughput axios / ours - 1,",
     "  which by Little's law is also the mean-latency ratio) and for median latency; 'window 1' runs one event at a time,",
     "  so its latency has no queueing behind other events in it.",
+    `- At the defaults: our config node with concurrency left at its default (${DEFAULT_CONCURRENCY}); ${settings.concurrency} messages are still in flight,`,
+    `  the node queues what is over ${DEFAULT_CONCURRENCY}. The http request flow has no such limit: it keeps all ${settings.concurrency} requests open.`,
+    `- Connections per burst: ${input.connectionBursts.oursDefaults.events} messages sent at once into a flow that has already run (warm keep-alive`,
+    "  sockets are reused); TCP connections this process opened until the last one ended (diagnostics channel net.client.socket).",
+    "- One at a time (window 1): median latency of ours / bare axios, per round; no queueing in it.",
+    "- Footprint: fresh Node-RED processes, idle (core nodes, no flows, no editor), without and with this package linked into the",
+    `  user directory, ${input.footprint.with.length} pairs (order alternated); start-up = from require("node-red") to flows started,`,
+    "  RSS and heapUsed after a forced GC once idle. Figure = median of the pairwise differences (with - without),",
+    "  'per round' their spread: what loading this package adds.",
     "- Ceiling rows: bare axios does only the HTTP part of our node's work, so no node built on axios can beat the",
     "  http request flow by more than bare axios does.",
     "- Each ratio is computed per round (the variants of one round run back to back) and the median over the rounds is",
@@ -222,6 +283,14 @@ function range(values: number[], format: (value: number) => string): string {
 
 function pct(value: number): string {
   return `${value >= 0 ? "+" : ""}${(value * 100).toFixed(1)}%`;
+}
+
+function signedMs(ms: number): string {
+  return `${ms >= 0 ? "+" : ""}${ms.toFixed(0)} ms`;
+}
+
+function signedMb(bytes: number): string {
+  return `${bytes >= 0 ? "+" : ""}${fmtMb(bytes)}`;
 }
 
 function fmtMb(bytes: number): string {

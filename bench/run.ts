@@ -16,7 +16,17 @@ import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY } from "../simulator/server";
 import type { Launch } from "./closed-loop";
 import { buildFlow, FLOOR, HTTP_FLOWS, OURS } from "./flows";
 import { startNodeRed, type NodeRedHost } from "./node-red-host";
-import { ConnectionCounter, generatedIds, measureBurst, measureComparison, measureMemory, measureRenewal, type VariantSpec } from "./phases";
+import {
+  ConnectionCounter,
+  generatedIds,
+  measureBurst,
+  measureComparison,
+  measureConnectionBurst,
+  measureFootprint,
+  measureMemory,
+  measureRenewal,
+  type VariantSpec,
+} from "./phases";
 import { printReport } from "./report";
 import { readSettings, type BenchSettings } from "./settings";
 import { startSimulatorProcess, type SimulatorProcess } from "./simulator-child";
@@ -64,8 +74,17 @@ async function measureAll(
   const burst = await measureBurst(tracker.launcher(OURS.burst.node, generatedIds("Burst")), settings.burst, simulator);
   log(`Token renewal: ${settings.renewalSeconds} s against ${settings.renewalTokenLifetime} s tokens...`);
   const renewal = await measureRenewal(tracker.launcher(OURS.renewal.node, generatedIds("Renew")), settings, renewalSimulator);
+  log(`Connections: ${settings.burst} messages at once into our node at the defaults and into the http request flows...`);
+  const connectionBursts = {
+    oursDefaults: await measureConnectionBurst(tracker.launcher(OURS.defaults.node, generatedIds("ConnOurs")), settings.burst, connections),
+    httpDefault: await measureConnectionBurst(tracker.launcher(HTTP_FLOWS.default.entry, generatedIds("ConnHttp")), settings.burst, connections),
+    httpKeepAlive: await measureConnectionBurst(tracker.launcher(HTTP_FLOWS.keepAlive.entry, generatedIds("ConnKeep")), settings.burst, connections),
+  };
   log(`Memory: ${settings.memoryEvents} events...`);
   const memory = await measureMemory((tag) => tracker.launcher(OURS.memory.node, generatedIds(tag)), settings);
+  // Last, with this process idle: each sample is a fresh Node-RED process.
+  log(`Footprint: ${settings.footprintRuns} idle Node-RED processes with this package and ${settings.footprintRuns} without...`);
+  const footprint = await measureFootprint(settings.footprintRuns);
   if (tracker.errorSamples.length > 0) log(`Errors seen (first ${tracker.errorSamples.length}):\n  ${tracker.errorSamples.join("\n  ")}`);
   const targetsMet = printReport({
     settings,
@@ -75,9 +94,12 @@ async function measureAll(
     burst,
     renewal,
     memory,
+    connectionBursts,
+    footprint,
     elapsedSeconds: (performance.now() - began) / 1000,
   });
-  const errors = [...measures.values()].reduce((sum, m) => sum + m.runs.reduce((n, run) => n + run.errors, 0), 0) + burst.errors + renewal.errors + memory.figures.errors;
+  const errors = [...measures.values()].reduce((sum, m) => sum + m.runs.reduce((n, run) => n + run.errors, 0), 0) + burst.errors + renewal.errors + memory.figures.errors +
+    Object.values(connectionBursts).reduce((n, b) => n + b.errors, 0);
   return { targetsMet, errors };
 }
 
@@ -88,6 +110,7 @@ function variantSpecs(host: NodeRedHost, tracker: FlowTracker, settings: BenchSe
   const repeatedIds = (index: number): string => `evt_genCachedx${index % settings.concurrency}`;
   return [
     { key: "ours", label: "flatpeak event node, uncached (cache 0)", launcher: (tag) => tracker.launcher(OURS.uncached.node, generatedIds(`Ours${tag}`)) },
+    { key: "oursDefaults", label: "flatpeak event node at the defaults (concurrency 4), uncached", launcher: (tag) => tracker.launcher(OURS.defaults.node, generatedIds(`Def${tag}`)) },
     { key: "httpDefault", label: "http request flow, defaults (persist off)", launcher: (tag) => tracker.launcher(HTTP_FLOWS.default.entry, generatedIds(`Http${tag}`)) },
     { key: "httpKeepAlive", label: "http request flow, keep-alive on (persist)", launcher: (tag) => tracker.launcher(HTTP_FLOWS.keepAlive.entry, generatedIds(`Keep${tag}`)) },
     { key: "axios", label: "bare axios loop (keep-alive agent)", launcher: (tag) => loops.axios.launcher(generatedIds(`Axios${tag}`)) },
@@ -109,7 +132,7 @@ function environment(settings: BenchSettings): string[] {
     `Node.js ${process.version} (${process.execArgv.join(" ")}), Node-RED ${packageVersion("node-red")}, axios ${packageVersion("axios")}, ${cpu.length} x ${cpu[0]?.model ?? "unknown CPU"}, ${process.platform} ${process.arch}`,
     "Simulator: a child process (generated device events over loopback HTTP); Node-RED: embedded in the benchmark process.",
     `Measured: ${settings.events} events per variant in ${settings.rounds} rounds (order rotated each round), after ${settings.warmup} warm-up events each.`,
-    `Our config nodes: concurrency ${settings.concurrency}; retries, timeout, backoff cap and queue at their defaults (3, 15 s, 30 s, 1000); cache 0 for uncached runs, default (100) for cached and memory runs.`,
+    `Our config nodes: concurrency ${settings.concurrency} (but "at the defaults": 4, the default); retries, timeout, backoff cap and queue at their defaults (3, 15 s, 30 s, 1000); cache 0 for uncached runs, default (100) for cached and memory runs.`,
     "User flow: function (msg.url, Authorization: Bearer <token from one /login>) -> http request (GET, ret obj, defaults) -> function (status check, split into 3 outputs).",
     `Keep-alive: the http request node with persist off brings no agent, so got uses Node's global agent, whose keepAlive is ${String(globalAgentKeepAlive())} here; persist on gives it a keep-alive agent of its own. Our client and the bare loops use keep-alive agents.`,
   ];

@@ -16,6 +16,8 @@ export interface BenchSettings {
   /** Token lifetime (seconds) of the second simulator, and how long the renewal check runs. */
   renewalTokenLifetime: number;
   renewalSeconds: number;
+  /** Idle Node-RED processes started with and (as many) without this package, for the footprint. */
+  footprintRuns: number;
 }
 
 export const ENV_NAMES: Record<keyof BenchSettings, string> = {
@@ -27,6 +29,7 @@ export const ENV_NAMES: Record<keyof BenchSettings, string> = {
   burst: "BENCH_BURST",
   renewalTokenLifetime: "BENCH_RENEWAL_TOKEN_LIFETIME",
   renewalSeconds: "BENCH_RENEWAL_SECONDS",
+  footprintRuns: "BENCH_FOOTPRINT_RUNS",
 };
 
 const DEFAULTS: BenchSettings = {
@@ -38,6 +41,7 @@ const DEFAULTS: BenchSettings = {
   burst: 1000,
   renewalTokenLifetime: 2,
   renewalSeconds: 6,
+  footprintRuns: 5,
 };
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
