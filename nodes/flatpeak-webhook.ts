@@ -56,8 +56,8 @@ export = function registerFlatpeakWebhook(RED: NodeAPI): void {
     const context = node.context() as unknown as ContextLike;
     const status = new StatusBoard((shown) => node.status(shown));
     const closing = sharedAbortController();
-    /** This process's view of recent IDs; context makes it survive restarts and span instances. */
-    let recent: RecentIds | undefined;
+    /** This process's view of recent IDs, loaded once (shared by concurrent first deliveries); context makes it survive restarts and span instances. */
+    let recentLoad: Promise<RecentIds> | undefined;
 
     if (!config) status.failure(t("status.noConfig"));
 
@@ -121,13 +121,20 @@ export = function registerFlatpeakWebhook(RED: NodeAPI): void {
 
     /** Checks and records the event ID: in memory first (concurrent deliveries in this process), then in context. */
     async function isRedelivery(id: string): Promise<boolean> {
-      recent ??= RecentIds.from(await readContext(context, RECENT_KEY, store));
+      recentLoad ??= readContext(context, RECENT_KEY, store).then(
+        (value) => RecentIds.from(value),
+        (err: unknown) => {
+          recentLoad = undefined; // a store that failed once is asked again next time
+          throw err;
+        },
+      );
+      const recent = await recentLoad;
       if (recent.has(id)) return true;
       recent.add(id);
+      // Another instance sharing the store may have taken it meanwhile.
       const stored = RecentIds.from(await readContext(context, RECENT_KEY, store));
       if (stored.has(id)) return true;
       for (const seen of recent.toJSON()) stored.add(seen);
-      recent = stored;
       await writeContext(context, RECENT_KEY, stored.toJSON(), store);
       return false;
     }
