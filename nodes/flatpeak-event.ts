@@ -6,8 +6,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
 import { sharedAbortController } from "./lib/client/abort";
 import { FlatpeakError, isFlatpeakError, type FailureKind } from "./lib/client/errors";
-import { isEventShaped } from "./lib/client/responses";
-import { readEventId, type ReceivedValue } from "./lib/event/input";
+import { isFlatpeakEvent, readEventId, type ReceivedValue } from "./lib/event/input";
 import { OUTPUT_SECTIONS, shapeEvent, topicFor, type ShapedEvent } from "./lib/event/shaping";
 import { createTranslator, type Translator } from "./lib/i18n";
 import { StatusBoard } from "./lib/status";
@@ -162,7 +161,7 @@ function deliveredBy(msg: NodeMessageInFlow): EventSource | undefined {
 
 /** A whole event as a list page or a webhook carries it: shaped as delivered, without a request. */
 function isDeliveredEvent(value: unknown): value is FlatpeakEvent {
-  return isEventShaped(value) && value.object === "event" && "data" in value;
+  return isFlatpeakEvent(value) && value.object === "event" && "data" in value;
 }
 
 function describeReceived(received: ReceivedValue, t: Translator): string {

@@ -9,6 +9,7 @@ import { isFlatpeakError, type FlatpeakError } from "./lib/client/errors";
 import { readContext, writeContext, type ContextLike } from "./lib/context-store";
 import { summarizeEvent } from "./lib/event/shaping";
 import { createTranslator } from "./lib/i18n";
+import { readBoundedNumber } from "./lib/settings";
 import { StatusBoard } from "./lib/status";
 import type { FlatpeakEvent } from "./lib/types";
 import { MAX_CATCH_UP_PAGES, MAX_REPLAY, PollWalk, readCursorState, type PollResult } from "./lib/watch/cursor-walk";
@@ -26,9 +27,8 @@ interface WatchDef extends NodeDef {
 /** Context key of the cursor; the server-side filter is kept with it, as a cursor is only valid for one filter. */
 const CURSOR_KEY = "flatpeak-watch-cursor";
 const PAGE_LIMIT = 100;
-const DEFAULT_INTERVAL_S = 60;
-const MIN_INTERVAL_S = 5;
-const MAX_INTERVAL_S = 86_400;
+const INTERVAL_S = { default: 60, min: 5, max: 86_400, integer: false };
+const REPLAY = { default: 0, min: 0, max: MAX_REPLAY, integer: true };
 /** The first retry after a failed poll; each further failure doubles it, up to the interval. */
 const FIRST_RETRY_MS = 5_000;
 
@@ -39,8 +39,8 @@ export = function registerFlatpeakWatch(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const config = RED.nodes.getNode(def.server) as FlatpeakConfigNode | null;
-    const intervalMs = boundedNumber(def.interval, MIN_INTERVAL_S, MAX_INTERVAL_S, DEFAULT_INTERVAL_S) * 1000;
-    const replay = Math.floor(boundedNumber(def.replay, 0, MAX_REPLAY, 0));
+    const intervalMs = readBoundedNumber(def.interval, INTERVAL_S) * 1000;
+    const replay = readBoundedNumber(def.replay, REPLAY);
     const types = parseEventTypes(def.eventTypes ?? "");
     const eventType = serverFilter(types);
     const store = def.store || undefined;
@@ -175,10 +175,4 @@ export = function registerFlatpeakWatch(RED: NodeAPI): void {
 /** `FLATPEAK_RATE_LIMITED` → `rate limited`, for the little room under a node. */
 function shortCode(code: string): string {
   return code.replace(/^FLATPEAK_/, "").replace(/_/g, " ").toLowerCase();
-}
-
-function boundedNumber(value: unknown, min: number, max: number, fallback: number): number {
-  const number = typeof value === "number" || (typeof value === "string" && value.trim() !== "") ? Number(value) : Number.NaN;
-  if (!Number.isFinite(number)) return fallback;
-  return Math.min(max, Math.max(min, number));
 }

@@ -49,14 +49,15 @@ export function readConfigNumbers(def: Partial<Record<ConfigLimitName, unknown>>
   for (const name of Object.keys(CONFIG_LIMITS) as ConfigLimitName[]) {
     const limits: NumericSetting = CONFIG_LIMITS[name];
     const raw = def[name];
-    const used = readNumber(raw, limits);
+    const used = readBoundedNumber(raw, limits);
     values[name] = used;
     if (!isBlank(raw) && Number(raw) !== used) clamped.push({ name, given: String(raw).slice(0, 40), used });
   }
   return { values, clamped };
 }
 
-function readNumber(raw: unknown, limits: NumericSetting): number {
+/** A number from a node's definition (a string in the editor, maybe blank): the default when blank or unreadable, else clamped. */
+export function readBoundedNumber(raw: unknown, limits: NumericSetting): number {
   if (isBlank(raw)) return limits.default;
   const number = typeof raw === "number" || typeof raw === "string" ? Number(raw) : Number.NaN;
   if (!Number.isFinite(number)) return limits.default;
