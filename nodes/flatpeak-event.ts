@@ -116,12 +116,16 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
       return outputs;
     }
 
-    /** A deep copy of the input message per output, so downstream nodes never share objects. */
+    /**
+     * Not copied here: Node-RED copies every message it delivers but the first, and
+     * the first may share objects only with this input message and with this
+     * message's own copy of the event (the client never hands out its cached one).
+     */
     function outputMessage(msg: NodeMessageInFlow, payload: unknown, topic: string, shaped: ShapedEvent, source: EventSource | undefined): NodeMessage {
       const flatpeak: Record<string, unknown> = { event: shaped.event };
       if (shaped.device) flatpeak.device = shaped.device;
       if (source) flatpeak.source = source;
-      return RED.util.cloneMessage({ ...msg, payload, topic, flatpeak });
+      return { ...msg, payload, topic, flatpeak };
     }
 
     function showSuccess(shaped: ShapedEvent): void {

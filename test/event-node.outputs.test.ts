@@ -75,6 +75,29 @@ describe("flatpeak-event: outputs", function () {
     pv.flatpeak.device.timezone.should.equal("Europe/London");
   });
 
+  it("keeps the cache as fetched when a downstream node changes what it received", async function () {
+    const flow = await deploy(env.sim, { eventOutput: true, cacheSize: 10 });
+    const sample = SAMPLES.fullDevice.event;
+    const first = await flow.run({ payload: sample.id });
+    // Helpers receive the very objects Node-RED delivered: change every one of them, deeply.
+    for (const [message] of first.outputs as any[]) {
+      message.payload.changed = true;
+      message.flatpeak.device.consents.changed = true;
+      message.flatpeak.event.type = "changed";
+    }
+    first.outputs[3][0].payload!.should.have.property("changed");
+
+    const second = await flow.run({ payload: sample.id });
+    env.sim.stats.eventRequests.should.equal(1, "the second message was served from the cache");
+    const [[battery], [pv], [ev], [whole]] = second.outputs as any[];
+    whole.payload.should.eql(sample);
+    battery.payload.should.eql(propertiesOf(sample).battery);
+    pv.payload.should.eql(propertiesOf(sample).pv);
+    ev.payload.should.eql(propertiesOf(sample).ev_charger);
+    battery.flatpeak.device.consents.should.eql((sample.data as any).consents);
+    battery.flatpeak.event.type.should.equal("device.update");
+  });
+
   it("sends the whole event on output 4 when enabled", async function () {
     const flow = await deploy(env.sim, { eventOutput: true });
     const sample = SAMPLES.fullDevice.event;

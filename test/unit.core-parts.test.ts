@@ -3,6 +3,7 @@ import { deadline, CancelledError } from "../nodes/lib/client/abort";
 import { retryDelay } from "../nodes/lib/client/retry";
 import { SharedRequests } from "../nodes/lib/client/shared-requests";
 import { depthExceeds } from "../nodes/lib/client/client";
+import { copyJson } from "../nodes/lib/client/responses";
 import { SecretMask } from "../nodes/lib/client/secrets";
 import { CONFIG_LIMITS, readConfigNumbers } from "../nodes/lib/settings";
 import { StatusBoard, clockTime, type StatusView } from "../nodes/lib/status";
@@ -91,6 +92,21 @@ describe("core parts (pure)", function () {
       depthExceeds(deep, 64).should.be.true();
       depthExceeds({ data: { properties: { battery: { capacity_kwh: 1 } } } }, 64).should.be.false();
       depthExceeds([[[[1]]]], 3).should.be.true();
+    });
+  });
+
+  describe("copyJson", function () {
+    it("copies parsed JSON deeply, and keeps __proto__ an own key", function () {
+      const original = JSON.parse('{"a":{"b":[1,{"c":"x"}]},"n":null,"__proto__":{"polluted":true}}');
+      const copy = copyJson(original);
+      copy.should.not.equal(original);
+      copy.a.b[1].should.not.equal(original.a.b[1]);
+      JSON.stringify(copy).should.equal(JSON.stringify(original));
+      Object.getPrototypeOf(copy).should.equal(Object.prototype);
+      Object.keys(copy).should.containEql("__proto__");
+      should(({} as any).polluted).be.undefined();
+      copy.a.b[1].c = "changed";
+      original.a.b[1].c.should.equal("x");
     });
   });
 

@@ -11,7 +11,7 @@ import { EventCache } from "./event-cache";
 import type { HttpResponse } from "./http";
 import type { Translator } from "../i18n";
 import { FlatpeakRequester, isAuthRejection, type RequestTarget } from "./requester";
-import { checkEvent, isPlainObject, parseJson, readEventsPage, type EventsPage } from "./responses";
+import { checkEvent, copyJson, isPlainObject, parseJson, readEventsPage, type EventsPage } from "./responses";
 import type { RetryPolicy } from "./retry";
 import { SharedRequests } from "./shared-requests";
 import { TokenManager } from "./tokens";
@@ -78,14 +78,17 @@ export class FlatpeakClient {
     this.tokens = new TokenManager({ requester: this.requester, accountId, apiKey, initialToken: bearerToken });
   }
 
-  /** Fetches one event. `signal` cancels this caller's wait; the fetch goes on while others wait for it. */
+  /**
+   * Fetches one event. `signal` cancels this caller's wait; the fetch goes on while others wait for it.
+   * Each caller gets its own copy: what it changes reaches neither the cache nor another caller.
+   */
   async getEvent(eventId: string, signal?: AbortSignal): Promise<FlatpeakEvent> {
     const cached = this.cache.get(eventId);
-    if (cached) return cached;
+    if (cached) return copyJson(cached);
     if (this.waiting >= this.maxWaiting) throw this.requester.queueFull();
     this.waiting += 1;
     try {
-      return await this.inFlight.join(eventId, signal, (shared) => this.fetchAndCache(eventId, shared));
+      return copyJson(await this.inFlight.join(eventId, signal, (shared) => this.fetchAndCache(eventId, shared)));
     } finally {
       this.waiting -= 1;
     }

@@ -28,6 +28,23 @@ export function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * A deep copy of parsed JSON (objects, arrays, scalars), several times faster than a
+ * general deep clone. Recursive: only for values whose depth was checked (MAX_EVENT_DEPTH).
+ * `__proto__` stays an own key, as JSON.parse made it.
+ */
+export function copyJson<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const child = copyJson((value as Record<string, unknown>)[key]);
+    if (key === "__proto__") Object.defineProperty(copy, key, { value: child, enumerable: true, writable: true, configurable: true });
+    else copy[key] = child;
+  }
+  return copy as T;
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
