@@ -22,6 +22,7 @@ export type VariantKey =
   | "nodeHttp"
   | "oursSerial"
   | "axiosSerial"
+  | "clientSerial"
   | "floorSerial";
 
 export interface VariantSpec {

@@ -140,6 +140,7 @@ function targetChecks(input: ReportInput, figures: Map<VariantKey, Figures>): Ch
     bound("R Overhead vs bare axios: bench-process CPU per event ours / axios - 1 (all rounds)", cpuPerEvent("ours") / cpuPerEvent("axios") - 1, "+%"),
     bound("R Bound: Node-RED floor / bare axios, ms/event (Node-RED's share that ours carries and axios does not)", get("floor").msPerEvent / axios.msPerEvent),
     bound("R Bound: Node-RED floor median latency at window 1 / bare axios median at window 1", get("floorSerial").medianMs / get("axiosSerial").medianMs),
+    boundRatio("R Where window-1 latency goes: our client alone / bare axios, median (the rest of row 3 is the node and Node-RED)", perRoundLatencyRatio(runs("clientSerial"), runs("axiosSerial"))),
     bound("R Bound: highest cache speed-up through Node-RED = ours uncached / floor, ms/event", ours.msPerEvent / get("floor").msPerEvent, "x"),
   ];
 }

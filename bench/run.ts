@@ -122,6 +122,7 @@ function variantSpecs(host: NodeRedHost, tracker: FlowTracker, settings: BenchSe
     // One event at a time: latency without queueing behind other events (a fifth of the events).
     { key: "oursSerial", label: "flatpeak event node, uncached, window 1", window: 1, scale: 0.2, launcher: (tag) => tracker.launcher(OURS.uncached.node, generatedIds(`OneOurs${tag}`)) },
     { key: "axiosSerial", label: "bare axios loop, window 1", window: 1, scale: 0.2, launcher: (tag) => loops.axios.launcher(generatedIds(`OneAxios${tag}`)) },
+    { key: "clientSerial", label: "our client alone: getEvent, uncached, window 1", window: 1, scale: 0.2, launcher: (tag) => clientLauncher(host, OURS.uncached.config, generatedIds(`OneClient${tag}`)) },
     { key: "floorSerial", label: "Node-RED floor, window 1", window: 1, scale: 0.2, launcher: (tag) => tracker.launcher(FLOOR, generatedIds(`OneFloor${tag}`)) },
   ];
 }

@@ -101,10 +101,12 @@ export function splitSections(properties: DeviceProperties): Partial<Record<Devi
   return sections;
 }
 
+/** Built once: this runs for every key of every event. */
+const FLAT_KEY_PREFIXES = DEVICE_SECTIONS.map((section) => ({ section, prefix: `${section}_` }));
+
 function sectionOfFlatKey(key: string): { section: DeviceSection; field: string } | undefined {
-  for (const section of DEVICE_SECTIONS) {
-    const prefix = `${section}_`;
-    if (key.startsWith(prefix) && key.length > prefix.length) {
+  for (const { section, prefix } of FLAT_KEY_PREFIXES) {
+    if (key.length > prefix.length && key.startsWith(prefix)) {
       return { section, field: key.slice(prefix.length) };
     }
   }
