@@ -188,6 +188,8 @@ function writeSettings(userDir: string, port: number): string {
     flowFile: "flows.json",
     credentialSecret: CREDENTIAL_SECRET,
     logging: { console: { level: "info", metrics: false, audit: false } },
+    // "file" lets flatpeak watch keep its cursor across a restart (the package check restarts Node-RED).
+    contextStorage: { default: { module: "memory" }, file: { module: "localfilesystem" } },
     editorTheme: { tours: false, projects: { enabled: false } },
     telemetry: { enabled: false, updateNotification: false },
     diagnostics: { enabled: false, ui: false },

@@ -256,7 +256,6 @@ const CONFIG_ID = "fpcheckconfig";
 
 function buildFlow(simulatorUrl: string): unknown[] {
   const z = "fpchecktab";
-  const response = (id: string) => ({ id, z, type: "http response", name: "", statusCode: "", headers: {}, wires: [] });
   const nodes: Array<Record<string, unknown>> = [
     { id: z, type: "tab", label: "package check" },
     {
@@ -276,7 +275,7 @@ function buildFlow(simulatorUrl: string): unknown[] {
       property: "payload", propertyType: "msg", eventOutput: true, outputs: 4,
       wires: [[], [], [], ["response-check"]],
     },
-    response("response-check"),
+    response("response-check", z),
     // GET /fp-battery?id=… → event node (3 outputs); output 1 answers the request.
     { id: "in-battery", z, type: "http in", url: "/fp-battery", method: "get", upload: false, swaggerDoc: "", wires: [["id-battery"]] },
     idFromQuery("id-battery", z, "event-battery"),
@@ -285,7 +284,7 @@ function buildFlow(simulatorUrl: string): unknown[] {
       property: "payload", propertyType: "msg", eventOutput: false, outputs: 3,
       wires: [["response-battery"], [], []],
     },
-    response("response-battery"),
+    response("response-battery", z),
     // Errors from either event node answer with msg.statusCode (or 500) and msg.error.
     { id: "catch-errors", z, type: "catch", name: "", scope: ["event-check", "event-battery"], uncaught: false, wires: [["error-status"]] },
     {
@@ -296,10 +295,51 @@ function buildFlow(simulatorUrl: string): unknown[] {
       ],
       wires: [["response-error"]],
     },
-    response("response-error"),
+    response("response-error", z),
+    ...eventSourceNodes(z),
   ];
   // The runtime treats a node on a tab without x/y as a config node, so place every flow node.
   return nodes.map((node, index) => (node.z ? { x: 150 + 200 * (index % 4), y: 60 + 60 * Math.floor(index / 4), ...node } : node));
+}
+
+/** The context store the watch node keeps its cursor in: a file, so that it outlives a restart. */
+const WATCH_STORE = "file";
+const HOOK_PATH = "/fp-hook";
+
+/**
+ * The two source paths, each feeding a flatpeak event node whose battery output a
+ * debug node writes to Node-RED's console (how the check sees what arrived):
+ * GET /fp-watch-poll → flatpeak watch (5 s) → event → debug "watch-seen";
+ * POST /fp-hook (http in, body not parsed) → flatpeak webhook → event → debug "webhook-seen".
+ */
+function eventSourceNodes(z: string): Array<Record<string, unknown>> {
+  const seen = (id: string) => ({
+    id, z, type: "debug", name: id, active: true, tosidebar: false, console: true, tostatus: false,
+    complete: "flatpeak.event.id", targetType: "msg", wires: [],
+  });
+  const eventNode = (id: string, debug: string) => ({
+    id, z, type: "flatpeak-event", name: id, server: CONFIG_ID, property: "payload", propertyType: "msg",
+    eventOutput: false, outputs: 3, wires: [[debug], [], []],
+  });
+  return [
+    { id: "in-watch-poll", z, type: "http in", url: "/fp-watch-poll", method: "get", upload: false, swaggerDoc: "", wires: [["watch-check", "response-watch-poll"]] },
+    response("response-watch-poll", z),
+    { id: "watch-check", z, type: "flatpeak-watch", name: "fp-check watch", server: CONFIG_ID, interval: 5, eventTypes: "", replay: 0, store: WATCH_STORE, wires: [["event-watch"]] },
+    eventNode("event-watch", "watch-seen"),
+    seen("watch-seen"),
+    // skipBodyParsing is the http in option of Node-RED 4.1+; older versions ignore it and parse the body.
+    { id: "in-hook", z, type: "http in", url: HOOK_PATH, method: "post", upload: false, skipBodyParsing: true, swaggerDoc: "", wires: [["webhook-check"]] },
+    { id: "webhook-check", z, type: "flatpeak-webhook", name: "fp-check webhook", server: CONFIG_ID, tolerance: 300, allowUnsigned: false, store: "", wires: [["event-webhook"]] },
+    eventNode("event-webhook", "webhook-seen"),
+    seen("webhook-seen"),
+    // Refused deliveries are caught, as a user's flow would: they are answered, not logged as errors.
+    { id: "catch-webhook", z, type: "catch", name: "", scope: ["webhook-check"], uncaught: false, wires: [["webhook-refused"]] },
+    { id: "webhook-refused", z, type: "debug", name: "webhook-refused", active: true, tosidebar: false, console: true, tostatus: false, complete: "error.code", targetType: "msg", wires: [] },
+  ];
+}
+
+function response(id: string, z: string): Record<string, unknown> {
+  return { id, z, type: "http response", name: "", statusCode: "", headers: {}, wires: [] };
 }
 
 function idFromQuery(id: string, z: string, next: string): Record<string, unknown> {
@@ -371,6 +411,103 @@ async function checkFlowErrors(red: NodeRed, sim: Simulator): Promise<void> {
   }
 }
 
+// 5c. The event sources: watch across a restart, webhook through a real http in node.
+
+/** Event IDs the debug node `name` wrote to Node-RED's console, in order. */
+function seenBy(output: string, name: string): string[] {
+  return [...output.matchAll(new RegExp(`\\[debug:${name}\\] (evt_[A-Za-z0-9]+)`, "g"))].map((match) => match[1]);
+}
+
+async function waitUntil(what: string, condition: () => boolean, red: NodeRed, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) fail(`${what} did not happen within ${timeoutMs / 1000} s\n${tail(red.output())}`);
+    await sleep(100);
+  }
+}
+
+/** Asks the watch node to poll now (through its http in), and waits for that poll's list request. */
+async function pollWatch(red: NodeRed, sim: Simulator): Promise<void> {
+  const before = sim.stats.listRequests;
+  const answer = await request(`${red.url}/fp-watch-poll`);
+  expect(answer.status === 200, `GET /fp-watch-poll answered HTTP ${answer.status}`);
+  await waitUntil("a poll of the events list", () => sim.stats.listRequests > before, red);
+}
+
+async function checkWatchBeforeRestart(red: NodeRed, sim: Simulator): Promise<string> {
+  // The first poll starts at deploy: it only notes where the list stands.
+  await waitUntil("the watch node's first poll", () => sim.stats.listRequests >= 1, red);
+  const first = sim.createEvent();
+  await pollWatch(red, sim);
+  await waitUntil(`flatpeak watch sending ${first.id}`, () => seenBy(red.output(), "watch-seen").includes(first.id), red);
+  const seen = seenBy(red.output(), "watch-seen");
+  expect(isDeepStrictEqual(seen, [first.id]), `flatpeak watch sent ${JSON.stringify(seen)}; expected nothing at its first start, then ${first.id} once`);
+  ok(`flatpeak watch: nothing at the first start, then the new event ${first.id} → flatpeak event → battery output`);
+  return first.id;
+}
+
+/** The cursor is in the localfilesystem store once Node-RED has stopped (it writes the store on close). */
+function checkCursorOnDisk(userDir: string, eventId: string): void {
+  const files = listFiles(join(userDir, "context")).filter((file) => file.endsWith(".json"));
+  const holding = files.filter((file) => readFileSync(join(userDir, "context", file), "utf8").includes(eventId));
+  expect(holding.length === 1, `no file under ${userDir}/context holds the watch cursor ${eventId} (files: ${files.join(", ") || "none"})`);
+  ok(`the watch cursor (${eventId}) is in the file store: context/${holding[0]}`);
+}
+
+async function checkWatchAfterRestart(red: NodeRed, sim: Simulator, whileDown: string[]): Promise<void> {
+  await waitUntil(`flatpeak watch catching up on ${whileDown.length} events`, () => seenBy(red.output(), "watch-seen").length >= whileDown.length, red);
+  // A later event proves nothing more came before it: a duplicate would have been sent first.
+  const later = sim.createEvent();
+  await pollWatch(red, sim);
+  await waitUntil(`flatpeak watch sending ${later.id}`, () => seenBy(red.output(), "watch-seen").includes(later.id), red);
+  const seen = seenBy(red.output(), "watch-seen");
+  const expected = [...whileDown, later.id];
+  expect(isDeepStrictEqual(seen, expected), `after the restart flatpeak watch sent ${JSON.stringify(seen)}; expected ${JSON.stringify(expected)} (the events made while Node-RED was down, oldest first, then the new one; none twice)`);
+  ok(`after a Node-RED restart flatpeak watch resumed from its stored cursor: the ${whileDown.length} events made while it was down, oldest first, nothing sent twice`);
+}
+
+/** `skipBodyParsing` ("Do not parse request body") came with Node-RED 4.1. */
+function hasRawBodyOption(version: string): boolean {
+  const [major, minor] = version.split(".").map(Number);
+  return major > 4 || (major === 4 && minor >= 1);
+}
+
+async function checkWebhook(red: NodeRed, sim: Simulator): Promise<void> {
+  const url = `${red.url}${HOOK_PATH}`;
+  if (!hasRawBodyOption(red.version)) return checkWebhookWithParsedBody(red, sim, url);
+  const event = sim.createEvent();
+  const delivered = await sim.deliver(event, { url });
+  expect(delivered.status === 200 && delivered.body.includes('"received":true'), `a signed delivery to http in → flatpeak webhook answered ${delivered.status} ${delivered.body}`);
+  await waitUntil(`flatpeak webhook sending ${event.id}`, () => seenBy(red.output(), "webhook-seen").includes(event.id), red);
+  ok(`POST ${HOOK_PATH}: a signed delivery is verified, answered 200, and its event reaches flatpeak event's battery output`);
+
+  const again = await sim.deliver(event, { url, redeliver: true });
+  expect(again.status === 200, `a redelivery answered ${again.status} ${again.body}`);
+  const refusals: Array<[string, { badSignature?: boolean; staleSeconds?: number }, string]> = [
+    ["a tampered signature", { badSignature: true }, "FLATPEAK_WEBHOOK_SIGNATURE"],
+    ["a stale timestamp", { staleSeconds: 3600 }, "FLATPEAK_WEBHOOK_TIMESTAMP"],
+  ];
+  for (const [what, fault, code] of refusals) {
+    const refused = await sim.deliver(sim.createEvent(), { url, ...fault });
+    expect(refused.status === 401 && refused.body.includes(code), `${what} was answered ${refused.status} ${refused.body}; expected 401 ${code}`);
+  }
+  // A last good delivery: anything sent twice or let through would have reached the debug node before it.
+  const last = sim.createEvent();
+  expect((await sim.deliver(last, { url })).status === 200, "the last signed delivery was not answered 200");
+  await waitUntil(`flatpeak webhook sending ${last.id}`, () => seenBy(red.output(), "webhook-seen").includes(last.id), red);
+  const seen = seenBy(red.output(), "webhook-seen");
+  expect(isDeepStrictEqual(seen, [event.id, last.id]), `flatpeak webhook sent ${JSON.stringify(seen)}; expected ${event.id} once (not its redelivery), no refused one, then ${last.id}`);
+  ok("redelivery answered 200 and not sent again; tampered signature and stale timestamp answered 401 with their codes and not sent");
+}
+
+/** Before Node-RED 4.1 the http in node always parses the body: the webhook must say so, not verify garbage. */
+async function checkWebhookWithParsedBody(red: NodeRed, sim: Simulator, url: string): Promise<void> {
+  const answer = await sim.deliver(sim.createEvent(), { url });
+  expect(answer.status === 500 && answer.body.includes("FLATPEAK_WEBHOOK_BODY_PARSED"), `on Node-RED ${red.version} (no "Do not parse request body") a delivery was answered ${answer.status} ${answer.body}; expected 500 FLATPEAK_WEBHOOK_BODY_PARSED`);
+  expect(seenBy(red.output(), "webhook-seen").length === 0, "flatpeak webhook sent an event it could not verify");
+  ok(`Node-RED ${red.version} has no "Do not parse request body": the webhook answers 500 FLATPEAK_WEBHOOK_BODY_PARSED and sends nothing`);
+}
+
 async function checkCredentialsKept(red: NodeRed): Promise<void> {
   const answer = await request(`${red.url}/credentials/flatpeak-config/${CONFIG_ID}`, { headers: { Accept: "application/json" } });
   expect(answer.status === 200, `GET /credentials/flatpeak-config/${CONFIG_ID} answered HTTP ${answer.status}`);
@@ -402,7 +539,7 @@ async function checkNoSecretsStored(red: NodeRed, userDir: string): Promise<void
  * them), and no secret anywhere.
  */
 function checkNodeRedOutput(output: string, expectedErrorsFrom: number): void {
-  const ours = /node-red-contrib-flatpeak|flatpeak-config|flatpeak-event/;
+  const ours = /node-red-contrib-flatpeak|flatpeak-(config|event|watch|webhook)/;
   const bad = /error|not registered|does not exist|version_mismatch|cannot be loaded|\[warn\]/i;
   const expected = /\[error\] \[flatpeak-event:fp-check event\] .*(evt_doesNotExist000|not-an-id)/;
   const problems: string[] = [];
@@ -419,6 +556,12 @@ function checkNodeRedOutput(output: string, expectedErrorsFrom: number): void {
 }
 
 // ---------------------------------------------------------------------------
+
+async function stopNodeRed(red: NodeRed): Promise<void> {
+  const ending = await red.stop();
+  if (ending.includes("killed")) warn(`Node-RED ${ending}`);
+  else ok(`Node-RED ${ending} after SIGINT`);
+}
 
 async function main(): Promise<void> {
   const began = Date.now();
@@ -456,12 +599,20 @@ async function main(): Promise<void> {
   await checkFlowErrors(red, sim);
   await checkNoSecretsStored(red, userDir);
 
-  section("6. Stop Node-RED and clean up");
-  const ending = await red.stop();
-  if (ending.includes("killed")) warn(`Node-RED ${ending}`);
-  else ok(`Node-RED ${ending} after SIGINT`);
+  section("5c. Event sources: flatpeak watch across a Node-RED restart, flatpeak webhook through http in");
+  const seenBeforeRestart = await checkWatchBeforeRestart(red, sim);
+  await stopNodeRed(red);
   // After the stop, so that errors from closing the nodes count too.
   checkNodeRedOutput(red.output(), provokedFrom);
+  checkCursorOnDisk(userDir, seenBeforeRestart);
+  const whileDown = [sim.createEvent().id, sim.createEvent().id];
+  const restarted = await startNodeRed(userDir);
+  await checkWatchAfterRestart(restarted, sim, whileDown);
+  await checkWebhook(restarted, sim);
+
+  section("6. Stop Node-RED and clean up");
+  await stopNodeRed(restarted);
+  checkNodeRedOutput(restarted.output(), restarted.output().length);
   console.log(`\nPackaging check passed in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 }
 
