@@ -6,6 +6,12 @@
  * beside the compiled .js, both node sets load (CommonJS/`default` handling,
  * runtime dependencies present), credentials are registered at run time and
  * survive a deploy, and a deployed flow fetches events from the simulator.
+ * Then the event sources as a user runs them: flatpeak watch with its cursor in
+ * a localfilesystem store across a real Node-RED restart (the events made while
+ * it was down sent once, oldest first), and flatpeak webhook behind a real
+ * `http in` node (Node-RED 4.1+: verified, redelivery dropped, bad signature and
+ * stale timestamp refused; older Node-RED: the "body already parsed" answer).
+ * The version matrix runs this on Node-RED 3.1 and 5 as well.
  *
  * Run with `npm run test:package` (builds first). Env: see check-common.ts
  * (CHECK_NODE_BINARY, CHECK_NODE_RED_DIR, KEEP_CHECK_DIRS).
