@@ -2,13 +2,24 @@
  * Editor check in a real browser: installs the packed tarball into a fresh
  * Node-RED user directory (as a user gets the package), starts Node-RED with an
  * empty flow and the Flatpeak simulator, and uses the editor in headless
- * Chromium as a person would: finds "flatpeak event" in the palette, drags it
- * onto the canvas with the mouse, creates a flatpeak-config node in its dialog
- * (Test connection with a wrong and a right key), ticks "Whole event", wires
- * inject → flatpeak event → debug nodes with the mouse, deploys, clicks the
- * inject button and reads the Debug sidebar; then reads the Help sidebar and
+ * Chromium as a person would: finds "flatpeak event", "flatpeak watch" and
+ * "flatpeak webhook" in the palette, drags "flatpeak event" onto the canvas with
+ * the mouse, creates a flatpeak-config node in its dialog (Test connection with
+ * a wrong and a right key), ticks "Whole event", wires inject → flatpeak event
+ * → debug nodes with the mouse, deploys, clicks the inject button and reads the
+ * Debug sidebar; then reads the Help sidebar. Then the source nodes: drags
+ * "flatpeak watch", "flatpeak webhook" and a core "http in" onto the canvas,
+ * checks their dialogs (labels from the en-US catalogs, the config node on
+ * offer, the defaults of the spec), sets the watch interval to its smallest
+ * allowed value and the http in node to POST with "Do not parse request body",
+ * wires watch → flatpeak event and http in → flatpeak webhook → flatpeak event
+ * with the mouse, deploys, and has the simulator make events arrive without a
+ * click: a new event in its list (for the watch) and a signed webhook delivery,
+ * then a redelivery, to Node-RED's http in URL (for the webhook). It reads the
+ * Debug sidebar and the status under both nodes, and their help. Last it
  * checks that Menu → Export holds no secret. It saves the README screenshots
- * (docs/images/editor-flow.png, editor-config.png, editor-help.png).
+ * (docs/images/editor-flow.png, editor-config.png, editor-help.png) before the
+ * source nodes are added, so that they show the event node alone.
  *
  * Run with `npm run test:editor` (builds first). Env, besides those in
  * check-common.ts:
@@ -16,13 +27,14 @@
  *   CHECK_SCREENSHOT_DIR    where the README screenshots go (default docs/images)
  *   CHECK_HEADED=1          show the browser window (needs a display)
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { ERROR_CODES } from "../nodes/lib/client/errors";
 import { SAMPLES } from "../simulator/sample-events";
-import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
+import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type FlatpeakEvent, type Simulator } from "../simulator/server";
 import {
   CheckFailure,
   JWT_PATTERN,
@@ -62,6 +74,8 @@ const BATTERY_CAPACITY = String((FULL_DEVICE.data as { properties: { battery: { 
 /** en-US texts, read from the package's own catalogs so that the check follows their wording. */
 const EVENT_TEXT = readCatalog("flatpeak-event");
 const CONFIG_TEXT = readCatalog("flatpeak-config");
+const WATCH_TEXT = readCatalog("flatpeak-watch");
+const WEBHOOK_TEXT = readCatalog("flatpeak-webhook");
 /** Output port labels, in port order. */
 const PORT_LABELS = ["battery", "pv", "ev_charger", "event"].map((key) => EVENT_TEXT(`outputs.${key}`));
 
@@ -70,7 +84,26 @@ const LAYOUT = {
   inject: { x: 160, y: 300 },
   event: { x: 400, y: 300 },
   debug: [180, 260, 340, 420].map((y) => ({ x: 660, y })),
+  // Above and below the inject path, clear of its wires (a node dropped on a wire is spliced into it);
+  // the webhook leaves room for http in, which grows to the right once its URL is set.
+  watch: { x: 160, y: 180 },
+  httpIn: { x: 130, y: 460 },
+  webhook: { x: 420, y: 460 },
 };
+
+/** What a new source node's dialog shows (SPEC.md, "Event sources"). */
+const WATCH_DEFAULTS = { interval: "60", replay: "0", eventTypes: "", name: "" };
+const WEBHOOK_DEFAULTS = { tolerance: "300", name: "" };
+/** The smallest interval the watch node accepts (its validate and spinner): the wait for the next poll stays short. */
+const WATCH_INTERVAL_S = 5;
+const HOOK_PATH = "/flatpeak-hook";
+/** The core http in option the webhook node needs: its help and its bodyParsed error name it with these words. */
+const SKIP_PARSING_LABEL = "Do not parse request body";
+/** One device per source, so that the Debug sidebar tells the two paths apart (and apart from the inject's event). */
+const WATCH_DEVICE = { id: "dev_from_watch", capacity: 21.5 };
+const WEBHOOK_DEVICE = { id: "dev_from_webhook", capacity: 9.5 };
+/** How a status that worked ends (lib/status.ts: "text · hh:mm:ss"). */
+const STATUS_TIME = / · \d\d:\d\d:\d\d$/;
 /** One debug node per output, named after the port it listens to. */
 const DEBUG_NAMES = PORT_LABELS;
 
@@ -107,6 +140,7 @@ interface EditorApi {
   view: { scale(): number };
   nodes: {
     eachNode(cb: (node: EditorNode) => boolean | void): void;
+    eachConfig(cb: (node: EditorNode) => boolean | void): void;
     node(id: string): EditorNode | undefined;
     getType(type: string): { outputLabels?: string[] | ((this: EditorNode, index: number) => string) } | undefined;
     filterLinks(filter: { source?: EditorNode; sourcePort?: number; target?: EditorNode }): unknown[];
@@ -216,13 +250,17 @@ interface Point {
   y: number;
 }
 
-/** The centre of an element once it has stopped moving (palette filtering and sidebars animate). */
+/**
+ * The centre of an element once it is inside the window and has stopped moving
+ * (palette filtering and sidebars animate; an edit tray slides in from beyond the right edge).
+ */
 async function steadyCentre(locator: Locator): Promise<Point> {
   let last: string | undefined;
   for (let i = 0; i < 50; i++) {
     const box = await locator.boundingBox();
     const now = box ? JSON.stringify(box) : undefined;
-    if (box && now === last) return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    const inside = box !== null && box.x >= 0 && box.y >= 0 && box.x + box.width <= VIEWPORT.width && box.y + box.height <= VIEWPORT.height;
+    if (inside && now === last) return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
     last = now;
     await sleep(100);
   }
@@ -297,10 +335,18 @@ async function checkPaletteEntry(page: Page): Promise<void> {
   expect(info.category === "red-ui-palette-container-flatpeak" && info.header === "flatpeak", `"flatpeak event" is in palette category ${info.category} ("${info.header}"), expected flatpeak`);
   const ourTypes = ["flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
   expect(JSON.stringify([...info.visible].sort()) === JSON.stringify(ourTypes), `filtering the palette for "flatpeak" shows ${JSON.stringify(info.visible)}, expected ${JSON.stringify(ourTypes)}`);
-  const sourceLabels = await page.evaluate(() =>
-    ["flatpeak-watch", "flatpeak-webhook"].map((type) => document.querySelector(`.red-ui-palette-node[data-palette-type="${type}"]`)?.getAttribute("data-palette-label")),
+  const sources = await page.evaluate(() =>
+    ["flatpeak-watch", "flatpeak-webhook"].map((type) => {
+      const el = document.querySelector(`.red-ui-palette-node[data-palette-type="${type}"]`);
+      return {
+        label: el?.getAttribute("data-palette-label"),
+        text: (el?.querySelector(".red-ui-palette-label")?.textContent ?? "").replace(/\s+/g, " ").trim(),
+        category: el?.closest(".red-ui-palette-category")?.id,
+      };
+    }),
   );
-  expect(JSON.stringify(sourceLabels) === JSON.stringify(["flatpeak watch", "flatpeak webhook"]), `the source nodes' palette labels are ${JSON.stringify(sourceLabels)}`);
+  const wanted = ["flatpeak watch", "flatpeak webhook"].map((label) => ({ label, text: label, category: "red-ui-palette-container-flatpeak" }));
+  expect(JSON.stringify(sources) === JSON.stringify(wanted), `the source nodes in the palette are ${JSON.stringify(sources)}, expected ${JSON.stringify(wanted)}`);
   expect(info.icon === ICON_URL && info.background?.includes(ICON_URL), `palette icon is ${info.icon} (${info.background}), expected ${ICON_URL}`);
 
   // The editor fetches the icon from Node-RED: it must be our file, and the browser must be able to draw it.
@@ -318,7 +364,7 @@ async function checkPaletteEntry(page: Page): Promise<void> {
   const ours = readFileSync(join(REPO, "icons", ICON), "utf8");
   expect(served.status === 200 && served.text === ours, `GET /${ICON_URL} from the editor answered HTTP ${served.status} with ${served.text.length} characters, not our icons/${ICON}`);
   expect(served.drawn, `the browser cannot draw /${ICON_URL} (${served.type})`);
-  ok(`palette: "flatpeak event" in category "${info.header}", alone under the filter "flatpeak", icon /${ICON_URL} (our file, ${served.type}, drawable)`);
+  ok(`palette: "flatpeak event", "flatpeak watch" and "flatpeak webhook" in category "${info.header}", alone under the filter "flatpeak", icon /${ICON_URL} (our file, ${served.type}, drawable)`);
 }
 
 /** Drags a palette node onto the canvas with the mouse; the id of the node it made. */
@@ -366,7 +412,10 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
 
 async function openEditDialog(page: Page, id: string): Promise<void> {
   await nodeGroup(page, id).locator("> rect.red-ui-flow-node").dblclick();
-  await page.locator("#node-dialog-ok").waitFor({ state: "visible" });
+  const done = page.locator("#node-dialog-ok");
+  await done.waitFor({ state: "visible" });
+  // "Visible" already while the tray is still off screen: on a busy machine a click on Done during the slide was lost.
+  await steadyCentre(done);
 }
 
 async function labelText(page: Page, forId: string): Promise<string> {
@@ -480,14 +529,7 @@ async function checkOutputPorts(page: Page, id: string): Promise<void> {
   expect((await ports.count()) === 4, `the node shows ${await ports.count()} output ports, expected 4`);
 
   const hovered: string[] = [];
-  for (let index = 0; index < 4; index++) {
-    await ports.nth(index).hover();
-    const tooltip = page.locator(".red-ui-flow-port-tooltip");
-    await tooltip.waitFor();
-    hovered.push(((await tooltip.textContent()) ?? "").trim());
-    await page.mouse.move(VIEWPORT.width / 2, VIEWPORT.height - 5);
-    await tooltip.waitFor({ state: "detached" });
-  }
+  for (let index = 0; index < 4; index++) hovered.push(await portTooltip(page, ports.nth(index)));
   expect(JSON.stringify(hovered) === JSON.stringify(PORT_LABELS), `port tooltips say ${JSON.stringify(hovered)}, expected ${JSON.stringify(PORT_LABELS)}`);
 
   const defined = await page.evaluate((nodeId) => {
@@ -499,6 +541,17 @@ async function checkOutputPorts(page: Page, id: string): Promise<void> {
   }, id);
   expect(JSON.stringify(defined) === JSON.stringify(PORT_LABELS), `outputLabels give ${JSON.stringify(defined)}`);
   ok(`4 output ports; hover labels ${hovered.join(", ")} (outputLabels agree)`);
+}
+
+/** The tooltip the editor shows while the pointer is on a port (its input or output label). */
+async function portTooltip(page: Page, port: Locator): Promise<string> {
+  await port.hover();
+  const tooltip = page.locator(".red-ui-flow-port-tooltip");
+  await tooltip.waitFor();
+  const text = ((await tooltip.textContent()) ?? "").trim();
+  await page.mouse.move(VIEWPORT.width / 2, VIEWPORT.height - 5);
+  await tooltip.waitFor({ state: "detached" });
+  return text;
 }
 
 async function setInjectPayload(page: Page, id: string, eventId: string, name: string): Promise<void> {
@@ -565,18 +618,33 @@ async function clickInject(page: Page, id: string): Promise<void> {
   ok("clicked the inject node's button: \"Successfully injected\"");
 }
 
-async function checkDebugSidebar(page: Page): Promise<void> {
-  await page.locator("#red-ui-tab-debug-link-button").click();
-  const messages = page.locator(".red-ui-debug-msg");
-  await waitFor(() => messages.count(), (count) => count >= 4, UI_TIMEOUT_MS);
-  const seen = await messages.evaluateAll((list) =>
+interface DebugMessage {
+  node: string;
+  topic: string;
+  payload: string;
+}
+
+async function readDebugMessages(page: Page): Promise<DebugMessage[]> {
+  return page.locator(".red-ui-debug-msg").evaluateAll((list) =>
     list.map((msg) => ({
       node: (msg.querySelector(".red-ui-debug-msg-name")?.textContent ?? "").trim(),
       topic: (msg.querySelector(".red-ui-debug-msg-topic")?.textContent ?? "").trim(),
       payload: (msg.querySelector(".red-ui-debug-msg-payload")?.textContent ?? "").replace(/\s+/g, " ").trim(),
     })),
   );
-  const device = (FULL_DEVICE.data as { id: string }).id;
+}
+
+/** The messages about one device (topic flatpeak/<device>/…). */
+function messagesAbout(seen: DebugMessage[], device: string): DebugMessage[] {
+  return seen.filter((msg) => msg.topic.startsWith(`flatpeak/${device}/`));
+}
+
+/**
+ * The four messages the event node sends for one device event (battery, PV,
+ * EV charger, whole event), each from the debug node of its port; the battery
+ * message with `capacity`, the whole event with `eventId`.
+ */
+function checkEventMessages(seen: DebugMessage[], device: string, capacity: string, eventId: string): void {
   const sections = ["battery", "pv", "ev_charger", "event"];
   sections.forEach((sectionName, index) => {
     const found = seen.find((msg) => msg.topic.startsWith(`flatpeak/${device}/${sectionName} `));
@@ -584,7 +652,18 @@ async function checkDebugSidebar(page: Page): Promise<void> {
     expect(found.node === `node: ${DEBUG_NAMES[index]}`, `the ${sectionName} message came from "${found.node}", expected the debug node "${DEBUG_NAMES[index]}"`);
   });
   const battery = seen.find((msg) => msg.topic.startsWith(`flatpeak/${device}/battery `));
-  expect(battery?.payload.includes(`capacity_kwh: ${BATTERY_CAPACITY}`), `the battery message shows ${battery?.payload}, expected capacity_kwh: ${BATTERY_CAPACITY}`);
+  expect(battery?.payload.includes(`capacity_kwh: ${capacity}`), `the battery message shows ${battery?.payload}, expected capacity_kwh: ${capacity}`);
+  const whole = seen.find((msg) => msg.topic.startsWith(`flatpeak/${device}/event `));
+  expect(whole?.payload.includes(`id: "${eventId}"`), `the whole-event message shows ${whole?.payload}, expected the event ${eventId}`);
+  const about = messagesAbout(seen, device);
+  expect(about.length === 4, `the Debug sidebar shows ${about.length} messages about ${device}, expected 4: ${JSON.stringify(about)}`);
+}
+
+async function checkDebugSidebar(page: Page): Promise<void> {
+  await page.locator("#red-ui-tab-debug-link-button").click();
+  const seen = await waitFor(() => readDebugMessages(page), (list) => list.length >= 4, UI_TIMEOUT_MS);
+  const device = (FULL_DEVICE.data as { id: string }).id;
+  checkEventMessages(seen, device, BATTERY_CAPACITY, FULL_DEVICE.id);
   expect(seen.length === 4, `the Debug sidebar shows ${seen.length} messages, expected 4: ${JSON.stringify(seen)}`);
   ok(`Debug sidebar: battery (capacity_kwh: ${BATTERY_CAPACITY}), PV, EV charger and whole event, each from its debug node`);
 }
@@ -607,30 +686,66 @@ async function openHelpFor(page: Page, entry: string): Promise<Locator> {
 }
 
 interface HelpContent {
+  /** The title the sidebar puts above the help (the palette label). */
+  title: string;
   headings: string[];
+  /** The names of the message properties listed (`<dt>`), e.g. payload, flatpeak.source. */
+  properties: string[];
+  /** Text in italics or bold: how the help names a dialog field or an editor option. */
+  emphasized: string[];
   text: string;
   links: string[];
 }
 
 async function readHelp(content: Locator): Promise<HelpContent> {
   return content.evaluate((el) => ({
+    title: (el.querySelector("h1.red-ui-help-title")?.textContent ?? "").trim(),
     headings: [...el.querySelectorAll("h3")].map((h) => (h.textContent ?? "").trim()),
+    properties: [...el.querySelectorAll("dl.message-properties dt")].map((dt) => (dt.firstChild?.textContent ?? "").trim()),
+    emphasized: [...el.querySelectorAll("i, b, em, strong")].map((node) => (node.textContent ?? "").replace(/\s+/g, " ").trim()),
     text: (el as HTMLElement).innerText,
     links: [...el.querySelectorAll("a[href^='http']")].map((a) => a.getAttribute("href") ?? ""),
   }));
 }
 
-async function checkEventHelp(page: Page, id: string): Promise<void> {
-  // As a user does: select the node on the canvas, then open the Help sidebar.
+/** As a user does: selects the node on the canvas, then opens the Help sidebar; its help once the sidebar shows `title`. */
+async function openHelpForNode(page: Page, id: string, title: string): Promise<HelpContent> {
   await nodeGroup(page, id).locator("> rect.red-ui-flow-node").click();
-  await page.locator("#red-ui-tab-help-link-button").click();
+  if (!(await page.locator("#red-ui-tab-help").evaluate((el) => el.classList.contains("active")).catch(() => false))) {
+    await page.locator("#red-ui-tab-help-link-button").click();
+  }
   const content = page.locator(".red-ui-sidebar-help-stack > .red-ui-panel").last();
+  // The sidebar may still show the help of the node selected before: wait for this one's title.
+  await content.locator("h1.red-ui-help-title", { hasText: title }).waitFor();
   await content.locator("h3").first().waitFor();
   const help = await readHelp(content);
-  expect(help.text.includes("flatpeak event"), `the Help sidebar for the selected node does not name it: ${help.text.slice(0, 200)}`);
+  expect(help.title === title, `the Help sidebar for the selected node is titled "${help.title}", expected "${title}"`);
+  return help;
+}
+
+/** The sections Node-RED's help style guide asks for, all present. */
+function checkHelpSections(help: HelpContent, node: string): void {
   for (const heading of ["Inputs", "Outputs", "Details", "References"]) {
-    expect(help.headings.includes(heading), `the flatpeak event help has no ${heading} heading (headings: ${help.headings.join(", ")})`);
+    expect(help.headings.includes(heading), `the ${node} help has no ${heading} heading (headings: ${help.headings.join(", ")})`);
   }
+}
+
+/** Every field named in the help by its dialog label (from the catalog), as the user sees it. */
+function checkHelpNamesFields(help: HelpContent, node: string, labels: string[]): void {
+  const lower = help.text.toLowerCase();
+  const missing = labels.filter((label) => !lower.includes(label.toLowerCase()));
+  expect(missing.length === 0, `the ${node} help does not explain the field(s) ${missing.join(", ")}`);
+}
+
+/** Every field named in the help in italics, with its exact dialog label (a plain "every" in the text would not count). */
+function checkHelpNamesLabels(help: HelpContent, node: string, labels: string[]): void {
+  const missing = labels.filter((label) => !help.emphasized.includes(label));
+  expect(missing.length === 0, `the ${node} help does not name the field(s) ${missing.join(", ")} by their labels (it emphasises ${JSON.stringify(help.emphasized)})`);
+}
+
+async function checkEventHelp(page: Page, id: string): Promise<void> {
+  const help = await openHelpForNode(page, id, "flatpeak event");
+  checkHelpSections(help, "flatpeak event");
   for (const label of PORT_LABELS) expect(help.text.toLowerCase().includes(label.toLowerCase()), `the flatpeak event help does not mention the output "${label}"`);
   // The webhook node's refusals are listed in its own help.
   const codes = Object.values(ERROR_CODES).filter((code) => !code.startsWith("FLATPEAK_WEBHOOK_"));
@@ -650,14 +765,328 @@ async function checkConfigHelp(page: Page): Promise<void> {
     expect(help.headings.includes(heading), `the flatpeak-config help has no ${heading} heading (headings: ${help.headings.join(", ")})`);
   }
   const fields = ["accountId", "apiKey", "bearerToken", "baseUrl", "apiVersion", "timeout", "retries", "maxBackoff", "concurrency", "queueSize", "cacheSize"];
-  const lower = help.text.toLowerCase();
-  const missing = fields.map((field) => CONFIG_TEXT(`label.${field}`)).filter((label) => !lower.includes(label.toLowerCase()));
-  expect(missing.length === 0, `the flatpeak-config help does not explain the field(s) ${missing.join(", ")}`);
+  checkHelpNamesFields(help, "flatpeak-config", fields.map((field) => CONFIG_TEXT(`label.${field}`)));
   ok(`Help sidebar for flatpeak-config (from the help index): ${help.headings.join(", ")}; explains all ${fields.length} settings`);
 }
 
 // ---------------------------------------------------------------------------
-// 6. Export.
+// 6. The source nodes: flatpeak watch and flatpeak webhook.
+
+interface SourceIds {
+  watch: string;
+  httpIn: string;
+  webhook: string;
+}
+
+/** The fields of a node as the editor holds them (what Done saved). */
+async function editorFields(page: Page, id: string, keys: string[]): Promise<Record<string, unknown>> {
+  return page.evaluate(
+    ({ nodeId, fields }) => {
+      const node = (window as unknown as EditorWindow).RED.nodes.node(nodeId) as unknown as Record<string, unknown> | undefined;
+      return Object.fromEntries(fields.map((key) => [key, node?.[key]]));
+    },
+    { nodeId: id, fields: keys },
+  );
+}
+
+/** Back to the top left at zoom 1, where the layout is (the help screenshot scrolled and zoomed the canvas). */
+async function scrollCanvasHome(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const chart = document.getElementById("red-ui-workspace-chart");
+    if (chart) chart.scrollTo(0, 0);
+  });
+  const scale = await page.evaluate(() => (window as unknown as EditorWindow).RED.view.scale());
+  expect(scale === 1, `the canvas is at zoom ${scale}, expected 1`);
+}
+
+/** A new source node on the canvas: its label, our icon, one input, one output, and the port tooltips from its catalog. */
+async function checkSourceOnCanvas(page: Page, id: string, label: string, ports: { input?: string; output: string }): Promise<void> {
+  const group = nodeGroup(page, id);
+  const shown = ((await group.locator(".red-ui-flow-node-label-text").textContent()) ?? "").trim();
+  const icon = await group.locator("image.red-ui-flow-node-icon").evaluate((el) => el.getAttributeNS("http://www.w3.org/1999/xlink", "href") ?? el.getAttribute("href"));
+  const inputs = group.locator("> g.red-ui-flow-port-input");
+  const outputs = group.locator("> g.red-ui-flow-port-output");
+  expect(shown === label, `the new ${label} node on the canvas is labelled "${shown}"`);
+  expect(icon === ICON_URL, `the ${label} node shows the icon ${icon}, expected ${ICON_URL}`);
+  expect((await inputs.count()) === 1 && (await outputs.count()) === 1, `the ${label} node has ${await inputs.count()} input and ${await outputs.count()} output ports, expected 1 and 1`);
+  const output = await portTooltip(page, outputs.first());
+  expect(output === ports.output, `the ${label} output port's tooltip says "${output}", expected "${ports.output}"`);
+  const input = ports.input === undefined ? undefined : await portTooltip(page, inputs.first());
+  expect(input === ports.input, `the ${label} input port's tooltip says "${input}", expected "${ports.input}"`);
+  ok(`on the canvas: "${shown}" with our icon, 1 input and 1 output port; tooltips ${input === undefined ? "" : `input "${input}", `}output "${output}"`);
+}
+
+/** Each field's label in the open dialog is the catalog's `label.<field>`; the labels in field order. */
+async function checkFieldLabels(page: Page, text: (key: string) => string, fields: string[], node: string): Promise<string[]> {
+  const labels: string[] = [];
+  for (const field of fields) {
+    const shown = await labelText(page, `node-input-${field}`);
+    expect(shown === text(`label.${field}`), `the ${node} dialog's ${field} label is "${shown}", expected "${text(`label.${field}`)}"`);
+    labels.push(shown);
+  }
+  return labels;
+}
+
+/**
+ * The Account select of an open dialog offers the config node made in the event
+ * node's dialog; a new node starts on "none" (Node-RED's own choice for a new
+ * node), so the user picks the account, as here.
+ */
+async function chooseAccount(page: Page, node: string): Promise<void> {
+  const select = page.locator("#node-input-server");
+  await select.locator("option", { hasText: CONFIG_NAME }).waitFor({ state: "attached" });
+  const offered = (await select.locator("option").allTextContents()).map((text) => text.trim());
+  expect(offered.includes(CONFIG_NAME), `the ${node} dialog's Account select offers ${JSON.stringify(offered)}, not the config node "${CONFIG_NAME}"`);
+  await select.selectOption({ label: CONFIG_NAME });
+  const shown = (await select.locator("option:checked").textContent())?.trim();
+  expect(shown === CONFIG_NAME, `after choosing, the ${node} dialog's Account select shows "${shown}", expected "${CONFIG_NAME}"`);
+}
+
+/** The whole text of the form row that holds the field (label, field and the words after it). */
+async function rowText(page: Page, fieldId: string): Promise<string> {
+  const row = page.locator(".form-row", { has: page.locator(`#${fieldId}`) });
+  return ((await row.textContent()) ?? "").replace(/\s+/g, " ").trim();
+}
+
+async function checkDefaults(page: Page, defaults: Record<string, string>, node: string): Promise<void> {
+  for (const [field, value] of Object.entries(defaults)) {
+    const shown = await page.locator(`#node-input-${field}`).inputValue();
+    expect(shown === value, `a new ${node} node's ${field} shows "${shown}", expected "${value}"`);
+  }
+}
+
+/** The store select offers the default store, chosen (settings.js sets up no other store here). */
+async function checkStoreSelect(page: Page, text: (key: string) => string, node: string): Promise<void> {
+  const store = page.locator("#node-input-store");
+  const value = await store.inputValue();
+  const shown = (await store.locator("option:checked").textContent())?.trim();
+  expect(value === "" && shown === text("label.defaultStore"), `the ${node} dialog's store select shows "${shown}" (${value}), expected "${text("label.defaultStore")}"`);
+}
+
+async function checkWatchDialog(page: Page, id: string): Promise<void> {
+  await openEditDialog(page, id);
+  const labels = await checkFieldLabels(page, WATCH_TEXT, ["server", "interval", "eventTypes", "replay", "store", "name"], "flatpeak watch");
+  await chooseAccount(page, "flatpeak watch");
+  await checkDefaults(page, WATCH_DEFAULTS, "flatpeak watch");
+  await checkStoreSelect(page, WATCH_TEXT, "flatpeak watch");
+  const placeholder = await page.locator("#node-input-eventTypes").getAttribute("placeholder");
+  expect(placeholder === WATCH_TEXT("placeholder.eventTypes"), `the Event types field's placeholder is "${placeholder}"`);
+  const interval = await rowText(page, "node-input-interval");
+  const replay = await rowText(page, "node-input-replay");
+  expect(interval.endsWith(WATCH_TEXT("label.seconds")) && replay.endsWith(WATCH_TEXT("label.replayUnit")), `the units after Every and At first start read "${interval}" and "${replay}"`);
+  ok(`flatpeak watch dialog: ${labels.join(", ")}; Account offers and takes "${CONFIG_NAME}"; Every ${WATCH_DEFAULTS.interval} ${WATCH_TEXT("label.seconds")}, all event types, At first start ${WATCH_DEFAULTS.replay}, ${WATCH_TEXT("label.defaultStore")}`);
+}
+
+/** Types the interval as a user does: below the bound the field is marked invalid, at the bound it is not. */
+async function setWatchInterval(page: Page, id: string): Promise<void> {
+  const field = page.locator("#node-input-interval");
+  const invalid = (): Promise<boolean> => field.evaluate((el) => el.classList.contains("input-error"));
+  await typeInto(page, field, String(WATCH_INTERVAL_S - 1));
+  expect(await waitFor(invalid, (marked) => marked, 3000), `Every ${WATCH_INTERVAL_S - 1} is not marked invalid`);
+  await typeInto(page, field, String(WATCH_INTERVAL_S));
+  const stillInvalid = await waitFor(invalid, (marked) => !marked, 3000);
+  expect(!stillInvalid, `Every ${WATCH_INTERVAL_S} is marked invalid`);
+  await page.locator("#node-dialog-ok").click();
+  await field.waitFor({ state: "detached" });
+  const node = await editorFields(page, id, ["interval", "replay", "server", "valid"]);
+  const config = await configNodeId(page);
+  expect(Number(node.interval) === WATCH_INTERVAL_S && Number(node.replay) === Number(WATCH_DEFAULTS.replay) && node.server === config && node.valid !== false, `after Done the watch node is ${JSON.stringify(node)}`);
+  ok(`Every ${WATCH_INTERVAL_S - 1} is marked invalid, ${WATCH_INTERVAL_S} is not; set Every to ${WATCH_INTERVAL_S} s; Done`);
+}
+
+async function typeInto(page: Page, field: Locator, text: string): Promise<void> {
+  await field.click();
+  await field.press("ControlOrMeta+A");
+  // Typed, not filled: the editor validates on key events.
+  await page.keyboard.type(text, { delay: 20 });
+}
+
+async function configNodeId(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => {
+    let id: string | undefined;
+    (window as unknown as EditorWindow).RED.nodes.eachConfig((node) => {
+      if (node.type === "flatpeak-config") id = node.id;
+    });
+    return id;
+  });
+}
+
+async function checkWebhookDialog(page: Page, id: string): Promise<void> {
+  await openEditDialog(page, id);
+  const labels = await checkFieldLabels(page, WEBHOOK_TEXT, ["server", "tolerance", "allowUnsigned", "store", "name"], "flatpeak webhook");
+  await chooseAccount(page, "flatpeak webhook");
+  await checkDefaults(page, WEBHOOK_DEFAULTS, "flatpeak webhook");
+  await checkStoreSelect(page, WEBHOOK_TEXT, "flatpeak webhook");
+  const tolerance = await rowText(page, "node-input-tolerance");
+  expect(tolerance.endsWith(WEBHOOK_TEXT("label.seconds")), `the unit after Tolerance reads "${tolerance}"`);
+  const unsigned = page.locator("#node-input-allowUnsigned");
+  expect((await unsigned.getAttribute("type")) === "checkbox" && !(await unsigned.isChecked()), "Unsigned is not an unticked checkbox on a new node");
+  // The spec: allowUnsigned is for testing only, "the editor says so".
+  const unsignedRow = await rowText(page, "node-input-allowUnsigned");
+  expect(unsignedRow.includes(WEBHOOK_TEXT("label.allowUnsignedCheckbox")) && /testing only/.test(unsignedRow), `the Unsigned row reads "${unsignedRow}", without its warning`);
+  await page.locator("#node-dialog-ok").click();
+  await unsigned.waitFor({ state: "detached" });
+  const node = await editorFields(page, id, ["tolerance", "allowUnsigned", "server", "valid"]);
+  expect(Number(node.tolerance) === Number(WEBHOOK_DEFAULTS.tolerance) && node.allowUnsigned === false && node.server === (await configNodeId(page)) && node.valid !== false, `after Done the webhook node is ${JSON.stringify(node)}`);
+  ok(`flatpeak webhook dialog: ${labels.join(", ")}; Account offers and takes "${CONFIG_NAME}"; Tolerance ${WEBHOOK_DEFAULTS.tolerance} ${WEBHOOK_TEXT("label.seconds")}, Unsigned unticked ("${WEBHOOK_TEXT("label.allowUnsignedCheckbox")}"), ${WEBHOOK_TEXT("label.defaultStore")}; Done`);
+}
+
+/** The http in node as the webhook help asks: POST, a URL, and "Do not parse request body" ticked. */
+async function setUpHttpIn(page: Page, id: string): Promise<void> {
+  await openEditDialog(page, id);
+  await page.locator("#node-input-method").selectOption("post");
+  const skip = page.locator("#node-input-skipBodyParsing");
+  await skip.waitFor({ state: "visible" });
+  const label = await labelText(page, "node-input-skipBodyParsing");
+  expect(label === SKIP_PARSING_LABEL, `the http in dialog calls the option "${label}", the webhook help and error say "${SKIP_PARSING_LABEL}"`);
+  await skip.check();
+  await page.locator("#node-input-url").fill(HOOK_PATH);
+  await page.locator("#node-dialog-ok").click();
+  await skip.waitFor({ state: "detached" });
+  const node = await editorFields(page, id, ["method", "url", "skipBodyParsing"]);
+  expect(node.method === "post" && node.url === HOOK_PATH && node.skipBodyParsing === true, `after Done the http in node is ${JSON.stringify(node)}`);
+  const shown = ((await nodeGroup(page, id).locator(".red-ui-flow-node-label-text").textContent()) ?? "").trim();
+  ok(`http in "${shown}": method POST, URL ${HOOK_PATH}, "${label}" ticked, set in its dialog`);
+}
+
+async function deploySources(session: Session, ids: FlowIds, sources: SourceIds): Promise<void> {
+  const { page, red } = session;
+  // An old "Successfully deployed" must not count for this deploy.
+  await waitForNotificationsToClose(page);
+  await page.locator("#red-ui-header-button-deploy").click();
+  await page.locator(".red-ui-notification-success", { hasText: "Successfully deployed" }).waitFor();
+
+  // What the runtime got: the settings from the dialogs and the wires drawn with the mouse.
+  const flows = await request(`${red.url}/flows`, { headers: { Accept: "application/json" } });
+  const nodes = (parseJson(flows, "GET /flows") as unknown[]).filter(isRecord);
+  const byId = (id: string): Record<string, unknown> | undefined => nodes.find((node) => node.id === id);
+  const config = nodes.find((node) => node.type === "flatpeak-config")?.id;
+  const wiredTo = (node: Record<string, unknown> | undefined, target: string): boolean => JSON.stringify(node?.wires) === JSON.stringify([[target]]);
+  const watch = byId(sources.watch);
+  const httpIn = byId(sources.httpIn);
+  const webhook = byId(sources.webhook);
+  expect(watch?.server === config && Number(watch?.interval) === WATCH_INTERVAL_S && wiredTo(watch, ids.event), `the deployed watch node is ${JSON.stringify(watch)}`);
+  expect(httpIn?.method === "post" && httpIn.url === HOOK_PATH && httpIn.skipBodyParsing === true && wiredTo(httpIn, sources.webhook), `the deployed http in node is ${JSON.stringify(httpIn)}`);
+  expect(webhook?.server === config && Number(webhook?.tolerance) === Number(WEBHOOK_DEFAULTS.tolerance) && webhook?.allowUnsigned === false && wiredTo(webhook, ids.event), `the deployed webhook node is ${JSON.stringify(webhook)}`);
+  ok(`Deploy: "Successfully deployed"; the runtime has watch (every ${WATCH_INTERVAL_S} s) → flatpeak event and http in (POST ${HOOK_PATH}, raw body) → webhook → flatpeak event`);
+}
+
+interface NodeStatus {
+  text: string;
+  /** The status shape's class, e.g. red-ui-flow-node-status-dot-green. */
+  shape: string;
+}
+
+async function nodeStatus(page: Page, id: string): Promise<NodeStatus> {
+  return nodeGroup(page, id).evaluate((group) => {
+    const shown = group.querySelector<SVGGElement>(".red-ui-flow-node-status-group");
+    if (!shown || shown.style.display === "none") return { text: "", shape: "" };
+    return {
+      text: (shown.querySelector(".red-ui-flow-node-status-label")?.textContent ?? "").trim(),
+      shape: (shown.querySelector("rect.red-ui-flow-node-status")?.getAttribute("class") ?? "").replace("red-ui-flow-node-status", "").trim(),
+    };
+  });
+}
+
+async function waitForStatus(page: Page, id: string, done: (status: NodeStatus) => boolean, timeoutMs: number, what: string): Promise<NodeStatus> {
+  const status = await waitFor(() => nodeStatus(page, id), done, timeoutMs);
+  expect(done(status), `the status under the ${what} node shows "${status.text}" (${status.shape || "no shape"}) after ${timeoutMs / 1000} s`);
+  return status;
+}
+
+/** A device event for one source: the full-device sample under another device ID and battery capacity. */
+function deviceData(device: { id: string; capacity: number }): unknown {
+  const data = structuredClone(FULL_DEVICE.data) as { id: string; properties: { battery: { capacity_kwh: number } } };
+  data.id = device.id;
+  data.properties.battery.capacity_kwh = device.capacity;
+  return data;
+}
+
+function polledText(count: number): string {
+  return WATCH_TEXT("status.polled").replace("__count__", String(count));
+}
+
+async function watchSendsNewEvent(session: Session, sources: SourceIds): Promise<void> {
+  const { page, sim } = session;
+  await page.locator("#red-ui-tab-debug-link-button").click();
+  // The first start only remembers where the list is (replay 0): an event created before that poll would never be sent.
+  const first = await waitForStatus(page, sources.watch, (status) => status.text.startsWith(`${polledText(0)} · `), UI_TIMEOUT_MS, "flatpeak watch");
+  const event = sim.createEvent({ type: "device.update", data: deviceData(WATCH_DEVICE) });
+  const seen = await waitFor(() => readDebugMessages(page), (list) => messagesAbout(list, WATCH_DEVICE.id).length >= 4, WATCH_INTERVAL_S * 1000 + UI_TIMEOUT_MS);
+  checkEventMessages(seen, WATCH_DEVICE.id, String(WATCH_DEVICE.capacity), event.id);
+  // The help: "The status shows how many events were sent and the time of the last good poll."
+  const status = await waitForStatus(page, sources.watch, (shown) => shown.text.startsWith(`${polledText(1)} · `), UI_TIMEOUT_MS, "flatpeak watch");
+  expect(STATUS_TIME.test(status.text) && status.shape === "red-ui-flow-node-status-dot-green", `the watch status is "${status.text}" (${status.shape}), expected "${polledText(1)} · hh:mm:ss" on a green dot`);
+  ok(`flatpeak watch: status "${first.text}" after the first poll; the simulator created ${event.id} (${WATCH_DEVICE.id}); the next poll sent it without a click: battery (capacity_kwh: ${WATCH_DEVICE.capacity}), PV, EV charger, whole event in the Debug sidebar; status "${status.text}" (green dot)`);
+}
+
+/** An event that only the webhook brings: not in the simulator's list, so the watch cannot send it too. */
+function webhookEvent(): FlatpeakEvent {
+  return { id: `evt_${randomBytes(12).toString("hex")}`, object: "event", type: "device.update", time_created: new Date().toISOString(), data: deviceData(WEBHOOK_DEVICE) };
+}
+
+async function webhookSendsDelivery(session: Session, sources: SourceIds): Promise<void> {
+  const { page, sim, red } = session;
+  const url = `${red.url}${HOOK_PATH}`;
+  const event = webhookEvent();
+  const answer = await sim.deliver(event, { url });
+  expect(answer.status === 200 && answer.body === JSON.stringify({ received: true }), `the signed delivery to ${url} was answered ${answer.status} ${answer.body}`);
+  const delivery = sim.stats.deliveries.at(-1);
+  expect(delivery?.signed === true && delivery.keyId === sim.signingKey.kid, `the simulator's delivery record is ${JSON.stringify(delivery)}`);
+  const seen = await waitFor(() => readDebugMessages(page), (list) => messagesAbout(list, WEBHOOK_DEVICE.id).length >= 4, UI_TIMEOUT_MS);
+  checkEventMessages(seen, WEBHOOK_DEVICE.id, String(WEBHOOK_DEVICE.capacity), event.id);
+  // The help says nothing about this status; the node shows the event type and the time.
+  const status = await waitForStatus(page, sources.webhook, (shown) => shown.text.startsWith(`${event.type} · `), UI_TIMEOUT_MS, "flatpeak webhook");
+  expect(STATUS_TIME.test(status.text) && status.shape === "red-ui-flow-node-status-dot-green", `the webhook status is "${status.text}" (${status.shape}), expected "${event.type} · hh:mm:ss" on a green dot`);
+  ok(`flatpeak webhook: the simulator POSTed ${event.id} (${WEBHOOK_DEVICE.id}) signed with key ${delivery.keyId} to ${url}: answered 200 ${answer.body}; battery (capacity_kwh: ${WEBHOOK_DEVICE.capacity}), PV, EV charger, whole event in the Debug sidebar; status "${status.text}" (green dot)`);
+  await webhookIgnoresRedelivery(session, sources, event);
+}
+
+/** Flatpeak delivers again when it missed the answer: 200, and not sent on a second time. */
+async function webhookIgnoresRedelivery(session: Session, sources: SourceIds, event: FlatpeakEvent): Promise<void> {
+  const { page, sim, red } = session;
+  const answer = await sim.deliver(event, { url: `${red.url}${HOOK_PATH}` });
+  expect(answer.status === 200 && answer.body === JSON.stringify({ received: true, duplicate: true }), `the redelivery was answered ${answer.status} ${answer.body}`);
+  const duplicate = WEBHOOK_TEXT("status.duplicate").replace("__id__", event.id);
+  const status = await waitForStatus(page, sources.webhook, (shown) => shown.text.startsWith(`${duplicate} · `), UI_TIMEOUT_MS, "flatpeak webhook");
+  expect(STATUS_TIME.test(status.text) && status.shape === "red-ui-flow-node-status-ring-yellow", `the webhook status after a redelivery is "${status.text}" (${status.shape}), expected "${duplicate} · hh:mm:ss" on a yellow ring`);
+  // Debug messages and the status travel on the same connection: a message sent before the status would be here by now.
+  const about = messagesAbout(await readDebugMessages(page), WEBHOOK_DEVICE.id);
+  expect(about.length === 4, `after the redelivery the Debug sidebar shows ${about.length} messages about ${WEBHOOK_DEVICE.id}, expected still 4`);
+  ok(`redelivery of ${event.id}: answered 200 ${answer.body}, nothing sent again; status "${status.text}" (yellow ring)`);
+}
+
+async function checkWatchHelp(page: Page, id: string): Promise<void> {
+  const help = await openHelpForNode(page, id, "flatpeak watch");
+  checkHelpSections(help, "flatpeak watch");
+  const fields = ["interval", "eventTypes", "replay", "store"].map((field) => WATCH_TEXT(`label.${field}`));
+  checkHelpNamesLabels(help, "flatpeak watch", fields);
+  const outputs = ["payload", "topic", "flatpeak.event", "flatpeak.source"];
+  const missing = outputs.filter((property) => !help.properties.includes(property));
+  expect(missing.length === 0, `the flatpeak watch help does not list the output propert(ies) ${missing.join(", ")} (lists ${help.properties.join(", ")})`);
+  expect(help.links.some((link) => link.startsWith("https://docs.flatpeak.com/")), "the flatpeak watch help links to no Flatpeak docs");
+  ok(`Help sidebar for the selected flatpeak watch node: "${help.title}"; ${help.headings.join(", ")}; explains ${fields.join(", ")}; outputs ${outputs.join(", ")}; links to docs.flatpeak.com`);
+}
+
+async function checkWebhookHelp(page: Page, id: string): Promise<void> {
+  const help = await openHelpForNode(page, id, "flatpeak webhook");
+  checkHelpSections(help, "flatpeak webhook");
+  const fields = ["tolerance", "allowUnsigned", "store"].map((field) => WEBHOOK_TEXT(`label.${field}`));
+  checkHelpNamesLabels(help, "flatpeak webhook", fields);
+  const properties = ["payload", "req, res", "topic", "flatpeak.event", "flatpeak.source", "flatpeak.webhook"];
+  const missing = properties.filter((property) => !help.properties.includes(property));
+  expect(missing.length === 0, `the flatpeak webhook help does not list the propert(ies) ${missing.join(", ")} (lists ${help.properties.join(", ")})`);
+  // The http in settings it asks for, in the words of the http in dialog.
+  expect(help.emphasized.includes("POST") && help.emphasized.includes(SKIP_PARSING_LABEL), `the flatpeak webhook help does not ask for POST and "${SKIP_PARSING_LABEL}"`);
+  const codes = Object.values(ERROR_CODES).filter((code) => code.startsWith("FLATPEAK_WEBHOOK_"));
+  const unlisted = codes.filter((code) => !help.text.includes(code));
+  expect(unlisted.length === 0, `the flatpeak webhook help does not list the error code(s) ${unlisted.join(", ")}`);
+  expect(help.links.some((link) => link.startsWith("https://docs.flatpeak.com/")), "the flatpeak webhook help links to no Flatpeak docs");
+  ok(`Help sidebar for the selected flatpeak webhook node: "${help.title}"; ${help.headings.join(", ")}; explains ${fields.join(", ")}; asks for POST and "${SKIP_PARSING_LABEL}"; all ${codes.length} FLATPEAK_WEBHOOK_* codes; links to docs.flatpeak.com`);
+}
+
+// ---------------------------------------------------------------------------
+// 7. Export.
 
 async function checkExport(session: Session): Promise<void> {
   const { page, sim } = session;
@@ -679,7 +1108,7 @@ async function checkExport(session: Session): Promise<void> {
   expect(Array.isArray(nodes), "the exported flow is not a JSON array");
   const list = (nodes as unknown[]).filter(isRecord);
   const types = list.map((node) => String(node.type));
-  for (const type of ["tab", "inject", "flatpeak-event", "flatpeak-config", "debug"]) expect(types.includes(type), `the export of all flows has no ${type} node (types: ${types.join(", ")})`);
+  for (const type of ["tab", "inject", "flatpeak-event", "flatpeak-config", "debug", "flatpeak-watch", "http in", "flatpeak-webhook"]) expect(types.includes(type), `the export of all flows has no ${type} node (types: ${types.join(", ")})`);
   const withCredentials = list.filter((node) => "credentials" in node).map((node) => `${String(node.type)} ${String(node.id)}`);
   expect(withCredentials.length === 0, `exported nodes carry credentials: ${withCredentials.join(", ")}`);
   const secrets: Array<[string, boolean]> = [
@@ -697,7 +1126,7 @@ async function checkExport(session: Session): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------
-// 7. Screenshots for the README.
+// 8. Screenshots for the README.
 
 /** The wired flow and the Debug sidebar with the four messages. */
 async function screenshotFlow(page: Page): Promise<void> {
@@ -810,13 +1239,52 @@ async function runFlow(session: Session, ids: FlowIds): Promise<void> {
   await step(session, "screenshot of the flow", () => screenshotFlow(page));
 }
 
-async function checkHelpAndExport(session: Session, ids: FlowIds): Promise<void> {
+async function checkHelp(session: Session, ids: FlowIds): Promise<void> {
   const { page } = session;
   section("5. Help sidebar");
   await step(session, "help for flatpeak event", () => checkEventHelp(page, ids.event));
   await step(session, "screenshot of the help", () => screenshotHelp(page));
   await step(session, "help for flatpeak-config", () => checkConfigHelp(page));
-  section("6. Export");
+}
+
+/** After the screenshots, so that they keep showing the event node's own flow. */
+async function buildSources(session: Session, ids: FlowIds): Promise<SourceIds> {
+  const { page } = session;
+  section("6. Source nodes on the canvas, their dialogs and wires (mouse and keyboard)");
+  await step(session, "canvas back to the top left", () => scrollCanvasHome(page));
+  const httpIn = await step(session, "drag http in onto the canvas", () => dragFromPalette(page, "http in", "http in", LAYOUT.httpIn));
+  const watch = await step(session, "drag flatpeak watch onto the canvas", () => dragFromPalette(page, "flatpeak-watch", "flatpeak", LAYOUT.watch));
+  await step(session, "flatpeak watch on the canvas", () => checkSourceOnCanvas(page, watch, "flatpeak watch", { output: WATCH_TEXT("label.output") }));
+  await step(session, "watch node dialog", () => checkWatchDialog(page, watch));
+  await step(session, "watch interval", () => setWatchInterval(page, watch));
+  const webhook = await step(session, "drag flatpeak webhook onto the canvas", () => dragFromPalette(page, "flatpeak-webhook", "flatpeak", LAYOUT.webhook));
+  await step(session, "flatpeak webhook on the canvas", () =>
+    checkSourceOnCanvas(page, webhook, "flatpeak webhook", { input: WEBHOOK_TEXT("label.input"), output: WEBHOOK_TEXT("label.output") }),
+  );
+  await step(session, "webhook node dialog", () => checkWebhookDialog(page, webhook));
+  await step(session, "http in dialog", () => setUpHttpIn(page, httpIn));
+  await step(session, "source wires", async () => {
+    await wire(page, watch, 0, ids.event);
+    await wire(page, httpIn, 0, webhook);
+    await wire(page, webhook, 0, ids.event);
+    ok("wired with the mouse: flatpeak watch → flatpeak event, http in → flatpeak webhook → flatpeak event");
+  });
+  return { watch, httpIn, webhook };
+}
+
+async function runSources(session: Session, ids: FlowIds, sources: SourceIds): Promise<void> {
+  section("7. Deploy again; events arrive by themselves");
+  await step(session, "deploy the source nodes", () => deploySources(session, ids, sources));
+  await step(session, "an event for flatpeak watch", () => watchSendsNewEvent(session, sources));
+  await step(session, "a webhook delivery", () => webhookSendsDelivery(session, sources));
+}
+
+async function checkSourceHelpAndExport(session: Session, sources: SourceIds): Promise<void> {
+  const { page } = session;
+  section("8. Help sidebar for the source nodes");
+  await step(session, "help for flatpeak watch", () => checkWatchHelp(page, sources.watch));
+  await step(session, "help for flatpeak webhook", () => checkWebhookHelp(page, sources.webhook));
+  section("9. Export");
   await step(session, "export", () => checkExport(session));
 }
 
@@ -855,9 +1323,12 @@ async function main(): Promise<void> {
 
   const ids = await buildFlow(session);
   await runFlow(session, ids);
-  await checkHelpAndExport(session, ids);
+  await checkHelp(session, ids);
+  const sources = await buildSources(session, ids);
+  await runSources(session, ids, sources);
+  await checkSourceHelpAndExport(session, sources);
 
-  section("7. Clean up");
+  section("10. Clean up");
   checkNoPageProblems(session);
   await browser.close();
   const ending = await red.stop();
