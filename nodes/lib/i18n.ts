@@ -11,7 +11,7 @@ export type Translator = (key: string, vars?: Record<string, string | number>) =
  */
 export type Catalog = "flatpeak-config" | "flatpeak-event" | "flatpeak-watch" | "flatpeak-webhook";
 
-export const PACKAGE_NAME = "node-red-contrib-flatpeak";
+const PACKAGE_NAME = "node-red-contrib-flatpeak";
 
 type Lookup = (key: string, vars?: Record<string, string | number>) => string;
 
@@ -35,7 +35,7 @@ export function createTranslator(runtimeLookup: Lookup, catalog: Catalog): Trans
 const englishCatalogs = new Map<Catalog, unknown>();
 
 /** The bundled en-US text for a key, read once per catalog from `locales/` beside the compiled code. */
-export function englishText(catalog: Catalog, key: string, vars?: Record<string, string | number>): string {
+function englishText(catalog: Catalog, key: string, vars?: Record<string, string | number>): string {
   if (!englishCatalogs.has(catalog)) {
     englishCatalogs.set(catalog, readCatalog(catalog));
   }

@@ -13,10 +13,6 @@ export class CancelledError extends Error {
   }
 }
 
-export function isCancelled(err: unknown): err is CancelledError {
-  return err instanceof CancelledError;
-}
-
 /**
  * An AbortController for a long-lived owner (a node, a client) whose signal
  * every queued or running request listens to. Their number is bounded by the

@@ -1,4 +1,4 @@
-export const DEFAULT_BASE_URL = "https://api.flatpeak.com";
+const DEFAULT_BASE_URL = "https://api.flatpeak.com";
 
 export type BaseUrlCheck =
   | { ok: true; url: string }

@@ -10,7 +10,7 @@ import { deadline } from "./abort";
 import { isLoopbackHost } from "./base-url";
 
 /** Flatpeak events are a few kilobytes; anything near this is not one. */
-export const MAX_RESPONSE_BYTES = 1024 * 1024;
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 export interface HttpResponse {
   status: number;

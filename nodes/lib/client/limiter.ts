@@ -17,7 +17,7 @@ export interface Clock {
   setTimer(fire: () => void, ms: number): () => void;
 }
 
-export const SYSTEM_CLOCK: Clock = {
+const SYSTEM_CLOCK: Clock = {
   now: () => performance.now(),
   setTimer: (fire, ms) => {
     const timer = setTimeout(fire, ms);

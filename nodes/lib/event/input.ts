@@ -6,7 +6,7 @@ import { isEventShaped } from "../client/responses";
 import type { FlatpeakEvent } from "../types";
 
 /** `evt_` and 1–64 ASCII letters or digits. Flatpeak documents 24 and 32 hex digits; we accept any length up to 64. */
-export const EVENT_ID_PATTERN = /^evt_[A-Za-z0-9]{1,64}$/;
+const EVENT_ID_PATTERN = /^evt_[A-Za-z0-9]{1,64}$/;
 
 export function isEventId(value: unknown): value is string {
   return typeof value === "string" && EVENT_ID_PATTERN.test(value);
@@ -62,7 +62,7 @@ function readIdField(value: object): unknown {
 }
 
 /** Says what a value is, briefly and without dumping it whole. */
-export function describeValue(value: unknown): ReceivedValue {
+function describeValue(value: unknown): ReceivedValue {
   if (value === undefined) return { key: "undefined" };
   if (value === null) return { key: "null" };
   if (typeof value === "string") {

@@ -10,7 +10,7 @@ export const OUTPUT_SECTIONS = ["battery", "pv", "ev_charger"] as const;
 export type OutputSection = (typeof OUTPUT_SECTIONS)[number];
 
 /** Every section a device can have (yotta nesting, busbar key prefixes). */
-export const DEVICE_SECTIONS = ["battery", "pv", "inverter", "ev_charger", "heat_pump"] as const;
+const DEVICE_SECTIONS = ["battery", "pv", "inverter", "ev_charger", "heat_pump"] as const;
 export type DeviceSection = (typeof DEVICE_SECTIONS)[number];
 
 /** Busbar devices carry their storage figures without a `battery_` prefix. */

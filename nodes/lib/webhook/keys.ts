@@ -26,9 +26,9 @@ export type KeyLookup =
   | { ok: true; key: KeyObject }
   | { ok: false; reason: "unknown-key" | "keys-unavailable"; error?: unknown };
 
-export const DEFAULT_REFETCH_INTERVAL_MS = 10_000;
-export const DEFAULT_KEYS_MAX_AGE_MS = 60 * 60_000;
-export const DEFAULT_MAX_KEYS = 20;
+const DEFAULT_REFETCH_INTERVAL_MS = 10_000;
+const DEFAULT_KEYS_MAX_AGE_MS = 60 * 60_000;
+const DEFAULT_MAX_KEYS = 20;
 /** Weaker RSA keys are ignored even if the set lists them. */
 const MIN_MODULUS_BITS = 2048;
 const MAX_KID_LENGTH = 128;

@@ -4,7 +4,7 @@
  * as a plain array, so a persistent or shared store carries it across restarts.
  */
 
-export const DEFAULT_RECENT_IDS = 1000;
+const DEFAULT_RECENT_IDS = 1000;
 /** Longer strings are not event IDs; refusing them keeps a corrupted store from growing memory. */
 const MAX_ID_LENGTH = 128;
 

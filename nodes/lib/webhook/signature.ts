@@ -10,15 +10,15 @@
 import { constants, verify, type KeyObject } from "node:crypto";
 
 /** Header names as Node gives them (lower-case). */
-export const SIGNATURE_HEADER = "flatpeak-signature";
-export const TIMESTAMP_HEADER = "flatpeak-timestamp";
-export const KEY_ID_HEADER = "flatpeak-key-id";
+const SIGNATURE_HEADER = "flatpeak-signature";
+const TIMESTAMP_HEADER = "flatpeak-timestamp";
+const KEY_ID_HEADER = "flatpeak-key-id";
 
 /** An RSA-2048 signature is exactly the modulus length. */
 export const SIGNATURE_BYTES = 256;
-export const MAX_KEY_ID_LENGTH = 128;
+const MAX_KEY_ID_LENGTH = 128;
 /** The salt length Flatpeak signs with; verifying with another fails. */
-export const PSS_SALT_LENGTH = 32;
+const PSS_SALT_LENGTH = 32;
 
 const SIGNATURE_PREFIX = "v1=";
 const UNSIGNED_MARKER = "none";
