@@ -168,7 +168,7 @@ function isDeliveredEvent(value: unknown): value is FlatpeakEvent {
   return isFlatpeakEvent(value) && value.object === "event" && "data" in value;
 }
 
-function describeReceived(received: ReceivedValue, t: Translator): string {
+function describeReceived(received: ReceivedValue, t: Translator<"flatpeak-event">): string {
   const vars = { ...received.vars, inner: received.inner ? describeReceived(received.inner, t) : "" };
   return t(`errors.received.${received.key}`, vars);
 }
@@ -178,7 +178,14 @@ function withoutUndefined(fields: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
-function errorStatusText(kind: FailureKind, statusCode: number | undefined, t: Translator): string {
-  const text = t(`status.error.${kind}`);
+/** Webhook refusals end in the webhook node; the event node never sees these kinds. */
+type FetchFailureKind = Exclude<FailureKind, `webhook-${string}`>;
+
+function isFetchFailure(kind: FailureKind): kind is FetchFailureKind {
+  return !kind.startsWith("webhook-");
+}
+
+function errorStatusText(kind: FailureKind, statusCode: number | undefined, t: Translator<"flatpeak-event">): string {
+  const text = t(`status.error.${isFetchFailure(kind) ? kind : "unexpected"}`);
   return statusCode !== undefined ? `${text} (${statusCode})` : text;
 }

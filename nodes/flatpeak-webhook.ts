@@ -9,7 +9,7 @@ import { sharedAbortController } from "./lib/client/abort";
 import { FlatpeakError, type FailureKind } from "./lib/client/errors";
 import { readContext, writeContext, type ContextLike } from "./lib/context-store";
 import { summarizeEvent } from "./lib/event/shaping";
-import { createTranslator } from "./lib/i18n";
+import { createTranslator, type KeysUnder } from "./lib/i18n";
 import { StatusBoard } from "./lib/status";
 import type { FlatpeakEvent } from "./lib/types";
 import { MAX_WEBHOOK_BODY_BYTES, readDeliveredEvent } from "./lib/webhook/delivery";
@@ -33,11 +33,13 @@ interface HttpInMessage extends NodeMessageInFlow {
 const RECENT_KEY = "flatpeak-webhook-recent";
 const DEFAULT_TOLERANCE_S = 300;
 
+type RefusalKey = KeysUnder<"flatpeak-webhook", "errors.">;
+
 /** Why a delivery was refused: the HTTP answer, the error kind, and the catalog key that explains it. */
 interface Refusal {
   status: number;
   kind: FailureKind;
-  key: string;
+  key: RefusalKey;
   vars?: Record<string, string | number>;
 }
 
@@ -166,7 +168,7 @@ export = function registerFlatpeakWebhook(RED: NodeAPI): void {
   RED.nodes.registerType("flatpeak-webhook", FlatpeakWebhookNode);
 };
 
-function refusal(status: number, kind: FailureKind, key: string, vars?: Record<string, string | number>): Verdict {
+function refusal(status: number, kind: FailureKind, key: RefusalKey, vars?: Record<string, string | number>): Verdict {
   return { ok: false, refusal: { status, kind, key, vars } };
 }
 

@@ -39,7 +39,7 @@ export interface TestAnswer {
  * used only for the saved flatpeak-config node itself and only towards its
  * saved base URL: anyone else must type the key again.
  */
-export async function testConnection(request: TestRequest, findSaved: (id: string) => SavedConfig | undefined, t: Translator): Promise<TestAnswer> {
+export async function testConnection(request: TestRequest, findSaved: (id: string) => SavedConfig | undefined, t: Translator<"flatpeak-config">): Promise<TestAnswer> {
   const wantsSaved = request.apiKey === UNCHANGED_PASSWORD || request.bearerToken === UNCHANGED_PASSWORD;
   const saved = wantsSaved ? savedCredentialsFor(request, findSaved) : {};
   if (!saved) return { ok: false, code: "FLATPEAK_CONFIG", message: t("errors.retypeSecret") };

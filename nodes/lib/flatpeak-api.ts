@@ -35,7 +35,7 @@ export interface BuiltApi {
   clamped: ClampedSetting[];
 }
 
-export function createFlatpeakApi(settings: ApiSettings, credentials: FlatpeakCredentials, t: Translator): BuiltApi {
+export function createFlatpeakApi(settings: ApiSettings, credentials: FlatpeakCredentials, t: Translator<"flatpeak-config">): BuiltApi {
   const { values, clamped } = readConfigNumbers(settings);
   const baseUrl = checkBaseUrl(settings.baseUrl);
   if (!baseUrl.ok) {

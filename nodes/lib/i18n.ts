@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-
-/** Looks up a message by key within its node's section (e.g. `errors.notFound`) and fills `__name__` placeholders. */
-export type Translator = (key: string, vars?: Record<string, string | number>) => string;
+import type ConfigCatalog from "../../locales/en-US/flatpeak-config.json";
+import type EventCatalog from "../../locales/en-US/flatpeak-event.json";
+import type WatchCatalog from "../../locales/en-US/flatpeak-watch.json";
+import type WebhookCatalog from "../../locales/en-US/flatpeak-webhook.json";
 
 /**
  * The message catalogs: one per node file, as Node-RED registers them. Each
@@ -10,6 +11,28 @@ export type Translator = (key: string, vars?: Record<string, string | number>) =
  * so the editor's keys read `flatpeak-event.label.server`.
  */
 export type Catalog = "flatpeak-config" | "flatpeak-event" | "flatpeak-watch" | "flatpeak-webhook";
+
+/** The en-US catalogs as types (read by the compiler only; nothing is imported at run time). */
+interface EnglishCatalogs {
+  "flatpeak-config": (typeof ConfigCatalog)["flatpeak-config"];
+  "flatpeak-event": (typeof EventCatalog)["flatpeak-event"];
+  "flatpeak-watch": (typeof WatchCatalog)["flatpeak-watch"];
+  "flatpeak-webhook": (typeof WebhookCatalog)["flatpeak-webhook"];
+}
+
+/** Every dotted path to a text in a catalog section: `errors.notFound`, `status.error.auth`, … */
+type TextPaths<T> = {
+  [K in keyof T & string]: T[K] extends string ? K : `${K}.${TextPaths<T[K]>}`;
+}[keyof T & string];
+
+/** A key of one catalog: the compiler refuses a key that en-US does not have. */
+export type CatalogKey<C extends Catalog> = TextPaths<EnglishCatalogs[C]>;
+
+/** The rest of each key of catalog `C` that starts with `Prefix` (`KeysUnder<"flatpeak-event", "errors.received.">`). */
+export type KeysUnder<C extends Catalog, Prefix extends string> = CatalogKey<C> extends infer Key ? (Key extends `${Prefix}${infer Rest}` ? Rest : never) : never;
+
+/** Looks up a message by key within its node's section (e.g. `errors.notFound`) and fills `__name__` placeholders. */
+export type Translator<C extends Catalog = Catalog> = (key: CatalogKey<C>, vars?: Record<string, string | number>) => string;
 
 const PACKAGE_NAME = "node-red-contrib-flatpeak";
 
@@ -21,7 +44,7 @@ type Lookup = (key: string, vars?: Record<string, string | number>) => string;
  * test helper's `RED._` returns keys unchanged, and a half-translated catalog
  * should still give a readable message rather than a key.
  */
-export function createTranslator(runtimeLookup: Lookup, catalog: Catalog): Translator {
+export function createTranslator<C extends Catalog>(runtimeLookup: Lookup, catalog: C): Translator<C> {
   return (key, vars) => {
     const localKey = `${catalog}.${key}`;
     const fullKey = `${PACKAGE_NAME}/${catalog}:${localKey}`;

@@ -30,7 +30,7 @@ export interface ClientOptions {
   apiVersion?: string;
   timeoutMs: number;
   credentials: FlatpeakCredentials;
-  translate: Translator;
+  translate: Translator<"flatpeak-config">;
   userAgent: string;
   retry: RetryPolicy;
   /** Requests to Flatpeak at the same time, and how many more callers may wait. */

@@ -1,5 +1,5 @@
 import type { FlatpeakErrorBody } from "../types";
-import type { Translator } from "../i18n";
+import type { KeysUnder, Translator } from "../i18n";
 
 /** What went wrong, independent of language. Each kind has a stable `err.code`. */
 export const ERROR_CODES = {
@@ -48,6 +48,14 @@ export interface FailureDetails {
   vars?: Record<string, string | number>;
 }
 
+/** A text directly under `errors.` in the config node's catalog: the messages the client builds itself. */
+export type ClientMessageKey = Exclude<KeysUnder<"flatpeak-config", "errors.">, `${string}.${string}`>;
+
+/** A failure the client explains in the config node's catalog: the compiler checks its message key exists. */
+export interface ClientFailureDetails extends FailureDetails {
+  messageKey: ClientMessageKey;
+}
+
 /**
  * The one error type this package throws. `message` is for people (already
  * translated), `code` is for flows (`msg.error.code` in a Catch node).
@@ -78,11 +86,11 @@ export function isFlatpeakError(err: unknown): err is FlatpeakError {
 }
 
 /** Builds the error with its message in the user's language. */
-export function createFailure(details: FailureDetails, t: Translator): FlatpeakError {
+export function createFailure(details: ClientFailureDetails, t: Translator<"flatpeak-config">): FlatpeakError {
   return new FlatpeakError(details, describeFailure(details, t));
 }
 
-function describeFailure(details: FailureDetails, t: Translator): string {
+function describeFailure(details: ClientFailureDetails, t: Translator<"flatpeak-config">): string {
   const target = details.eventId
     ? t("errors.target.event", { id: details.eventId })
     : t(`errors.target.${details.operation ?? "login"}`);

@@ -5,7 +5,7 @@
  * not a usable answer into a FlatpeakError whose text is masked.
  */
 import { CancelledError, sharedAbortController, sleep } from "./abort";
-import { createFailure, isFlatpeakError, readErrorBody, type FailureDetails, type FailureKind, type FlatpeakError } from "./errors";
+import { createFailure, isFlatpeakError, readErrorBody, type ClientFailureDetails, type ClientMessageKey, type FailureDetails, type FailureKind, type FlatpeakError } from "./errors";
 import { HttpTransport, parseRetryAfter, TransportFailure, type HttpResponse } from "./http";
 import type { Translator } from "../i18n";
 import { RequestLimiter } from "./limiter";
@@ -20,7 +20,7 @@ export interface RequesterOptions {
   apiVersion?: string;
   timeoutMs: number;
   userAgent: string;
-  translate: Translator;
+  translate: Translator<"flatpeak-config">;
   retry: RetryPolicy;
   concurrency: number;
   queueSize: number;
@@ -98,10 +98,10 @@ export class FlatpeakRequester {
   }
 
   /** Explains a non-200 answer, using what Flatpeak's error body says. */
-  statusFailure(response: HttpResponse, target: RequestTarget, authKey?: string): FlatpeakError {
+  statusFailure(response: HttpResponse, target: RequestTarget, authKey?: ClientMessageKey): FlatpeakError {
     const status = response.status;
     const api = readErrorBody(parseJson(response.body));
-    const base: FailureDetails = {
+    const base: ClientFailureDetails = {
       kind: "bad-response",
       messageKey: "unexpectedStatus",
       ...target,
@@ -122,7 +122,7 @@ export class FlatpeakRequester {
     return this.failure(base);
   }
 
-  failure(details: FailureDetails): FlatpeakError {
+  failure(details: ClientFailureDetails): FlatpeakError {
     return createFailure(details, this.options.translate);
   }
 
@@ -144,7 +144,8 @@ export class FlatpeakRequester {
   /** Says in the message how often we tried, when it was more than once. */
   private withAttempts(err: unknown, attempts: number): unknown {
     if (!isFlatpeakError(err) || attempts === 1 || !RETRIABLE.has(err.kind)) return err;
-    return this.failure({ ...err.details, attempts });
+    // Only this requester's failure() makes retriable errors, so the key is one of the client's.
+    return this.failure({ ...(err.details as ClientFailureDetails), attempts });
   }
 }
 
@@ -153,7 +154,7 @@ export function isAuthRejection(status: number): boolean {
   return status === 401 || status === 403;
 }
 
-function unprocessableKey(apiCode: string | undefined): string {
+function unprocessableKey(apiCode: string | undefined): ClientMessageKey {
   if (apiCode === "account_disabled") return "accountDisabled";
   if (apiCode === "api_version_not_supported") return "versionNotSupported";
   return "unprocessable";

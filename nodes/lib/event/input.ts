@@ -2,6 +2,7 @@
  * Turns whatever arrived on the input into a Flatpeak event ID, or explains
  * what was wrong with it. Pure: no I/O, no Node-RED.
  */
+import type { KeysUnder } from "../i18n";
 import { isEventShaped } from "../client/responses";
 import type { FlatpeakEvent } from "../types";
 
@@ -19,7 +20,7 @@ export function isFlatpeakEvent(value: unknown): value is FlatpeakEvent {
 
 /** A description of a rejected value: a catalog key under `errors.received.` and its placeholders. */
 export interface ReceivedValue {
-  key: string;
+  key: KeysUnder<"flatpeak-event", "errors.received.">;
   vars?: Record<string, string | number>;
   /** For an object: what its `id` was. */
   inner?: ReceivedValue;
