@@ -11,7 +11,11 @@ import type { Simulator } from "../../simulator/server";
 import { SIMULATOR_CREDENTIALS, helper, hooks } from "./harness";
 
 export interface SourceFlow {
-  /** Deploys the same flow again ("full": every node closed and created anew; node context stays). */
+  /**
+   * Deploys the same flow again ("full": every node closed and created anew). Node
+   * context stays only when a context store is configured: without contextStorage
+   * Node-RED deletes the context of every node it closes.
+   */
   redeploy(): Promise<void>;
   /** Messages each helper got: `out` (the source), `caught` (Catch), `battery` (the event node's first output). */
   received(id: "out" | "caught" | "battery"): NodeMessage[];
@@ -21,11 +25,11 @@ export interface SourceFlow {
 export async function deploySource(
   sim: Simulator,
   source: Record<string, unknown>,
-  extra: { retries?: number; withEventNode?: boolean } = {},
+  extra: { retries?: number; withEventNode?: boolean; baseUrl?: string } = {},
 ): Promise<SourceFlow> {
   const flow: any[] = [
     { id: "tab1", type: "tab", label: "sources" },
-    { id: "config1", type: "flatpeak-config", baseUrl: sim.url, timeout: 5, retries: extra.retries ?? 0, maxBackoff: 1, cacheSize: 0 },
+    { id: "config1", type: "flatpeak-config", baseUrl: extra.baseUrl ?? sim.url, timeout: 5, retries: extra.retries ?? 0, maxBackoff: 1, cacheSize: 0 },
     { id: "source", z: "tab1", ...source, server: "config1", wires: [extra.withEventNode ? ["out", "event1"] : ["out"]] },
     { id: "out", z: "tab1", type: "helper" },
     { id: "catcher", z: "tab1", type: "catch", scope: ["source", "event1"], uncaught: false, wires: [["caught"]] },
