@@ -123,9 +123,10 @@ export = function registerFlatpeakWatch(RED: NodeAPI): void {
         sentTotal += result.newEvents.length;
         failuresInARow = 0;
         logged.clear();
-        reportMissed(state.initialised, result);
         status.idle();
-        if (!warnedMissed || result.cursorFound) status.success(t("status.polled", { count: sentTotal }));
+        // Every poll ends in a status of its own: "missed" while the cursor is out of reach, else the count.
+        if (state.initialised && !result.cursorFound) reportMissed(result);
+        else status.success(t("status.polled", { count: sentTotal }));
       } catch (err) {
         status.idle();
         if (closing.signal.aborted) return;
@@ -148,12 +149,12 @@ export = function registerFlatpeakWatch(RED: NodeAPI): void {
       return { payload: event, topic: event.type, flatpeak: { event: summarizeEvent(event), source: "watch" } };
     }
 
-    function reportMissed(wasInitialised: boolean, result: PollResult): void {
-      if (!wasInitialised || result.cursorFound || warnedMissed) return;
-      warnedMissed = true;
-      const text = t("warnings.missed", { pages: MAX_CATCH_UP_PAGES, count: result.newEvents.length });
-      node.warn(text);
+    /** Shown after every such poll; logged once per deployment, as a backlog that outruns the interval would repeat it each time. */
+    function reportMissed(result: PollResult): void {
       status.set({ fill: "yellow", shape: "ring", text: t("status.missed") });
+      if (warnedMissed) return;
+      warnedMissed = true;
+      node.warn(t("warnings.missed", { pages: MAX_CATCH_UP_PAGES, count: result.newEvents.length }));
     }
 
     function reportFailure(err: unknown): void {
