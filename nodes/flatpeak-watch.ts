@@ -6,7 +6,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
 import { sharedAbortController } from "./lib/client/abort";
 import { isFlatpeakError, type FlatpeakError } from "./lib/client/errors";
-import { readContext, writeContext, type ContextLike } from "./lib/context-store";
+import { RedeployMemory, readContext, writeContext } from "./lib/context-store";
 import { summarizeEvent } from "./lib/event/shaping";
 import { createTranslator } from "./lib/i18n";
 import { readBoundedNumber } from "./lib/settings";
@@ -33,6 +33,7 @@ const REPLAY = { default: 0, min: 0, max: MAX_REPLAY, integer: true };
 const FIRST_RETRY_MS = 5_000;
 
 export = function registerFlatpeakWatch(RED: NodeAPI): void {
+  const redeployMemory = new RedeployMemory();
   const t = createTranslator(RED._, "flatpeak-watch");
 
   function FlatpeakWatchNode(this: Node, def: WatchDef): void {
@@ -44,7 +45,7 @@ export = function registerFlatpeakWatch(RED: NodeAPI): void {
     const types = parseEventTypes(def.eventTypes ?? "");
     const eventType = serverFilter(types);
     const store = def.store || undefined;
-    const context = node.context() as unknown as ContextLike;
+    const context = redeployMemory.wrap(node.context(), node.id);
     const status = new StatusBoard((shown) => node.status(shown));
     const closing = sharedAbortController();
 
@@ -68,8 +69,9 @@ export = function registerFlatpeakWatch(RED: NodeAPI): void {
       done();
     });
 
-    node.on("close", (_removed: boolean, done: () => void) => {
+    node.on("close", (removed: boolean, done: () => void) => {
       closing.abort();
+      if (removed) redeployMemory.forget(node.id);
       if (timer) clearTimeout(timer);
       void (polling ?? Promise.resolve()).then(() => {
         status.clear();

@@ -7,7 +7,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
 import { sharedAbortController } from "./lib/client/abort";
 import { FlatpeakError, type FailureKind } from "./lib/client/errors";
-import { readContext, writeContext, type ContextLike } from "./lib/context-store";
+import { RedeployMemory, readContext, writeContext } from "./lib/context-store";
 import { summarizeEvent } from "./lib/event/shaping";
 import { createTranslator, type KeysUnder } from "./lib/i18n";
 import { StatusBoard } from "./lib/status";
@@ -46,6 +46,7 @@ interface Refusal {
 type Verdict = { ok: true; event: FlatpeakEvent; webhook: { keyId?: string; timestamp?: number; signed: boolean } } | { ok: false; refusal: Refusal };
 
 export = function registerFlatpeakWebhook(RED: NodeAPI): void {
+  const redeployMemory = new RedeployMemory();
   const t = createTranslator(RED._, "flatpeak-webhook");
 
   function FlatpeakWebhookNode(this: Node, def: WebhookDef): void {
@@ -55,7 +56,7 @@ export = function registerFlatpeakWebhook(RED: NodeAPI): void {
     const tolerance = readTolerance(def.tolerance);
     const allowUnsigned = def.allowUnsigned === true;
     const store = def.store || undefined;
-    const context = node.context() as unknown as ContextLike;
+    const context = redeployMemory.wrap(node.context(), node.id);
     const status = new StatusBoard((shown) => node.status(shown));
     const closing = sharedAbortController();
     /** This process's view of recent IDs, loaded once (shared by concurrent first deliveries); context makes it survive restarts and span instances. */
@@ -67,7 +68,12 @@ export = function registerFlatpeakWebhook(RED: NodeAPI): void {
       void handle(msg, send, done);
     });
 
-    node.on("close", () => closing.abort());
+    // Two parameters: Node-RED reads a one-parameter close listener as (done).
+    node.on("close", (removed: boolean, done: () => void) => {
+      closing.abort();
+      if (removed) redeployMemory.forget(node.id);
+      done();
+    });
 
     /** Ends every delivery exactly once: an HTTP answer, and `send` + `done()` or `done(err)`. Never rejects. */
     async function handle(msg: HttpInMessage, send: (msg: NodeMessageInFlow) => void, done: (err?: Error) => void): Promise<void> {

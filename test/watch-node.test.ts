@@ -68,6 +68,24 @@ describe("flatpeak-watch", function () {
     void one;
   });
 
+  it("resumes after a redeploy without a configured context store (Node-RED deletes node context then)", async function () {
+    const flow = await deploySource(env.sim, WATCH);
+    await firstPollDone();
+    await waitFor(() => (flow.node("source").status).callCount >= 2, 5000, "first poll shown");
+    const first = env.sim.createEvent();
+    flow.node("source").receive({ payload: "poll" });
+    await waitFor(() => flow.received("out").length === 1, 5000, "the first new event");
+    // Made between the last poll and the redeploy: the next deployment must still send it, once.
+    const betweenPolls = env.sim.createEvent();
+    const before = env.sim.stats.listRequests;
+    await flow.redeploy();
+    await waitFor(() => env.sim.stats.listRequests > before, 5000, "the first poll after the redeploy");
+    const later = env.sim.createEvent();
+    flow.node("source").receive({ payload: "poll" });
+    await waitFor(() => flow.received("out").some((m: any) => m.payload.id === later.id), 5000, "the event after the redeploy");
+    flow.received("out").map((m: any) => m.payload.id).should.eql([first.id, betweenPolls.id, later.id]);
+  });
+
   it("shows a failed poll, reports it once, and recovers by itself", async function () {
     this.timeout(30_000);
     const flow = await deploySource(env.sim, { ...WATCH, interval: 5 });

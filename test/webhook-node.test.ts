@@ -57,6 +57,19 @@ describe("flatpeak-webhook", function () {
     flow.received("out").should.have.length(1);
   });
 
+  it("recognises a redelivery after a redeploy without a configured context store", async function () {
+    const flow = await deploySource(env.sim, WEBHOOK);
+    const first = newEventBody();
+    (await deliver(flow, first.raw)).status!.should.equal(200);
+    await flow.redeploy();
+    const again = await deliver(flow, first.raw);
+    again.should.eql({ status: 200, body: { received: true, duplicate: true } });
+    const next = newEventBody();
+    (await deliver(flow, next.raw)).status!.should.equal(200);
+    await waitFor(() => flow.received("out").length >= 2, 2000, "the next delivery sent");
+    flow.received("out").map((m: any) => m.payload.id).should.eql([first.id, next.id]);
+  });
+
   const refusals: Array<[string, number, string, (raw: Buffer) => Record<string, string>]> = [
     ["a tampered body", 401, "FLATPEAK_WEBHOOK_SIGNATURE", (raw) => signWebhook(Buffer.concat([raw, Buffer.from(" ")]), env.sim.signingKey.privateKey, env.sim.signingKey.kid, Date.now() / 1000)],
     ["a key Flatpeak does not list", 401, "FLATPEAK_WEBHOOK_SIGNATURE", (raw) => signWebhook(raw, generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey, "wsk_test_unknown", Date.now() / 1000)],
