@@ -19,7 +19,7 @@ import { EventStore } from "../simulator/event-store";
 import { SAMPLE_EVENTS } from "../simulator/sample-events";
 import type { Fault, FlatpeakEvent, Simulator } from "../simulator/server";
 import { signWebhook } from "../simulator/signing";
-import { helper, loggedTexts, statusesOf, untimed, useSimulator, waitFor } from "./support/harness";
+import { helper, loggedTexts, statusesOf, untimed, useSimulator, waitFor, watchProcess } from "./support/harness";
 import { deploySource, httpInMessage, type SourceFlow } from "./support/sources";
 
 const SEED = 20261201;
@@ -533,20 +533,6 @@ function missedWarnings(): number {
   return loggedTexts().filter((text) => text.includes("older ones may have been missed")).length;
 }
 
-/** Records anything that escapes to the process while a fuzz test runs. */
-function watchProcess(): { problems: unknown[]; stop: () => void } {
-  const problems: unknown[] = [];
-  const record = (err: unknown): void => void problems.push(err);
-  process.on("unhandledRejection", record);
-  process.on("uncaughtException", record);
-  return {
-    problems,
-    stop: () => {
-      process.off("unhandledRejection", record);
-      process.off("uncaughtException", record);
-    },
-  };
-}
 
 /**
  * Runs `body` with context stores set up as a settings.js `contextStorage`

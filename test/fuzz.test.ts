@@ -6,7 +6,7 @@ import fc from "fast-check";
 import should from "should";
 import { SAMPLES } from "../simulator/sample-events";
 import { SIMULATOR_API_KEY, type Fault } from "../simulator/server";
-import { deploy, settle, useSimulator, waitFor, type TestFlow } from "./support/harness";
+import { deploy, settle, useSimulator, waitFor, watchProcess, type TestFlow } from "./support/harness";
 
 const SEED = 20261125;
 const KNOWN_CODES = new Set([
@@ -70,20 +70,6 @@ async function sendAll(flow: TestFlow, payloads: unknown[]): Promise<string[]> {
   return ids;
 }
 
-/** Records anything that escapes to the process while a fuzz test runs. */
-function watchProcess(): { problems: unknown[]; stop: () => void } {
-  const problems: unknown[] = [];
-  const record = (err: unknown): void => void problems.push(err);
-  process.on("unhandledRejection", record);
-  process.on("uncaughtException", record);
-  return {
-    problems,
-    stop: () => {
-      process.off("unhandledRejection", record);
-      process.off("uncaughtException", record);
-    },
-  };
-}
 
 describe("fuzz: inputs at the event node", function () {
   this.timeout(120_000);

@@ -271,3 +271,18 @@ export function untimed(status: { fill?: string; shape?: string; text?: string }
   if (!match) throw new Error(`the status "${status.text}" does not end with the time of the success`);
   return { ...status, text: status.text!.slice(0, match.index) };
 }
+
+/** Records anything that escapes to the process while a fuzz test runs. */
+export function watchProcess(): { problems: unknown[]; stop: () => void } {
+  const problems: unknown[] = [];
+  const record = (err: unknown): void => void problems.push(err);
+  process.on("unhandledRejection", record);
+  process.on("uncaughtException", record);
+  return {
+    problems,
+    stop: () => {
+      process.off("unhandledRejection", record);
+      process.off("uncaughtException", record);
+    },
+  };
+}
