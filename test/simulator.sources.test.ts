@@ -3,27 +3,12 @@ import http from "node:http";
 import { constants, createPublicKey, verify, type JsonWebKey } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import {
-  SIMULATOR_ACCOUNT_ID,
-  SIMULATOR_API_KEY,
   signWebhook,
   startSimulator,
   type DeliveryRecord,
   type Simulator,
 } from "../simulator/server";
-
-const BASIC = `Basic ${Buffer.from(`${SIMULATOR_ACCOUNT_ID}:${SIMULATOR_API_KEY}`).toString("base64")}`;
-
-async function get(sim: Simulator, path: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(sim.url + path, { headers, signal });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: response.status, body, headers: response.headers };
-}
+import { BASIC, get } from "./support/simulator-http";
 
 async function post(sim: Simulator, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(sim.url + path, { method: "POST", body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });

@@ -1,20 +1,7 @@
 import should from "should";
 import { SAMPLE_EVENTS, SAMPLES } from "../simulator/sample-events";
-import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
-
-const BASIC = `Basic ${Buffer.from(`${SIMULATOR_ACCOUNT_ID}:${SIMULATOR_API_KEY}`).toString("base64")}`;
-
-async function get(sim: Simulator, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(sim.url + path, { headers });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: response.status, body, headers: response.headers };
-}
+import { SIMULATOR_ACCOUNT_ID, startSimulator, type Simulator } from "../simulator/server";
+import { BASIC, get } from "./support/simulator-http";
 
 describe("Flatpeak simulator", function () {
   let sim: Simulator;
