@@ -172,7 +172,8 @@ export = function registerFlatpeakWatch(RED: NodeAPI): void {
     }
   }
 
-  RED.nodes.registerType("flatpeak-watch", FlatpeakWatchNode);
+  // The editor reads its defaults, spinner bounds and checks from these tables.
+  RED.nodes.registerType("flatpeak-watch", FlatpeakWatchNode, { settings: { flatpeakWatchLimits: { value: { interval: INTERVAL_S, replay: REPLAY }, exportable: true } } });
 };
 
 /** `FLATPEAK_RATE_LIMITED` → `rate limited`, for the little room under a node. */

@@ -31,7 +31,8 @@ interface HttpInMessage extends NodeMessageInFlow {
 }
 
 const RECENT_KEY = "flatpeak-webhook-recent";
-const DEFAULT_TOLERANCE_S = 300;
+/** Seconds a delivery's timestamp may be from this machine's clock; below `min` (or unreadable) means the default. */
+const TOLERANCE_S = { default: 300, min: 1, max: 86_400, integer: false };
 
 type RefusalKey = KeysUnder<"flatpeak-webhook", "errors.">;
 
@@ -171,7 +172,8 @@ export = function registerFlatpeakWebhook(RED: NodeAPI): void {
     }
   }
 
-  RED.nodes.registerType("flatpeak-webhook", FlatpeakWebhookNode);
+  // The editor reads its default, spinner bounds and check from this table.
+  RED.nodes.registerType("flatpeak-webhook", FlatpeakWebhookNode, { settings: { flatpeakWebhookLimits: { value: { tolerance: TOLERANCE_S }, exportable: true } } });
 };
 
 function refusal(status: number, kind: FailureKind, key: RefusalKey, vars?: Record<string, string | number>): Verdict {
@@ -180,5 +182,5 @@ function refusal(status: number, kind: FailureKind, key: RefusalKey, vars?: Reco
 
 function readTolerance(value: unknown): number {
   const number = typeof value === "number" || (typeof value === "string" && value.trim() !== "") ? Number(value) : Number.NaN;
-  return Number.isFinite(number) && number >= 1 ? Math.min(number, 86_400) : DEFAULT_TOLERANCE_S;
+  return Number.isFinite(number) && number >= TOLERANCE_S.min ? Math.min(number, TOLERANCE_S.max) : TOLERANCE_S.default;
 }
