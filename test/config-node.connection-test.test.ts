@@ -17,9 +17,9 @@ describe("flatpeak-config: Test connection button", function () {
     await deploy(env.sim);
     const answer = await test({ baseUrl: env.sim.url, accountId: SIMULATOR_ACCOUNT_ID, apiKey: SIMULATOR_API_KEY });
 
-    answer.should.eql({ ok: true, liveMode: false });
+    answer.should.eql({ ok: true, liveMode: false, version: "2026-08-01.busbar", loginRoute: "POST /auth/tokens" });
     env.sim.stats.requests.map((r) => [r.route, r.path, r.status]).should.eql([
-      ["login", "/login", 200],
+      ["login", "/auth/tokens", 200],
       ["list", "/events", 200],
     ]);
   });
@@ -37,7 +37,7 @@ describe("flatpeak-config: Test connection button", function () {
     const response = await helper.request().post(ENDPOINT).send({ baseUrl: env.sim.url, accountId: SIMULATOR_ACCOUNT_ID, apiKey: wrongKey }).expect(200);
 
     response.body.should.match({ ok: false, code: "FLATPEAK_AUTH", statusCode: 403 });
-    response.body.message.should.startWith("Flatpeak refused the login (HTTP 403)");
+    response.body.message.should.startWith("Flatpeak refused the login (POST /auth/tokens: HTTP 403; GET /login: HTTP 404)");
     response.text.should.not.containEql(wrongKey);
     response.text.should.not.containEql(SIMULATOR_ACCOUNT_ID);
   });

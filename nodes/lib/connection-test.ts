@@ -1,6 +1,7 @@
 /**
  * The editor's "Test connection" button: log in and list one event with the
- * values in the config dialog, saved or not yet saved.
+ * values in the config dialog, saved or not yet saved, and say where the login
+ * worked and which API version answered.
  */
 import { checkBaseUrl } from "./client/base-url";
 import type { FlatpeakCredentials } from "./client/client";
@@ -27,6 +28,9 @@ export interface SavedConfig {
 export interface TestAnswer {
   ok: boolean;
   liveMode?: boolean;
+  /** The API version pinned or named by Flatpeak's answers; where the login worked. Neither is secret. */
+  version?: string;
+  loginRoute?: string;
   message?: string;
   code?: string;
   statusCode?: number;
@@ -52,7 +56,7 @@ export async function testConnection(request: TestRequest, findSaved: (id: strin
   const { api } = createFlatpeakApi({ ...request, retries: 0, cacheSize: 0 }, credentials, t);
   try {
     const info = await api.checkConnection();
-    return { ok: true, liveMode: info.liveMode };
+    return { ok: true, liveMode: info.liveMode, version: info.version, loginRoute: info.loginRoute };
   } catch (err) {
     if (!isFlatpeakError(err)) return { ok: false, message: t("errors.unexpected", { detail: String(err) }) };
     return { ok: false, message: err.message, code: err.code, statusCode: err.statusCode };
