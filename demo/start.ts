@@ -10,6 +10,7 @@
  * 8787); a port that is taken is replaced by a free one.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
@@ -21,7 +22,8 @@ const DEFAULT_EDITOR_PORT = 1880;
 const DEFAULT_SIMULATOR_PORT = 8787;
 /** A Raspberry Pi can take a while to start Node-RED. */
 const EDITOR_START_TIMEOUT_MS = 120_000;
-const FLATPEAK_TYPES = ["flatpeak-config", "flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
+/** Every node type the package registers. */
+const FLATPEAK_TYPES = Object.keys((JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { "node-red": { nodes: Record<string, string> } })["node-red"].nodes);
 /** The simulator creates a `device.update` event this often. */
 const NEW_EVENT_EVERY_MS = 15_000;
 /** How long to wait, once the editor answers, for the demo flow to start before delivering anyway. */

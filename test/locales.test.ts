@@ -14,8 +14,8 @@ const LOCALES = join(ROOT, "locales");
 const BASE_LANGUAGE = "en-US";
 /** The Node-RED editor's own languages (besides en-US) that we promise to cover. */
 const REQUIRED_LANGUAGES = ["de", "fr", "es-ES", "ja", "zh-CN"];
-/** One catalog and one help file per node type, named after the type. */
-const NODE_TYPES = ["flatpeak-config", "flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
+/** One catalog and one help file per node type, named after the type: every node the package registers. */
+const NODE_TYPES = Object.keys((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { "node-red": { nodes: Record<string, string> } })["node-red"].nodes);
 /** The spec fixes the palette label as a product name. */
 /** Node status texts sit under the node on the canvas; keep them short. Wide (CJK) characters count double. */
 const MAX_STATUS_WIDTH = 24;
