@@ -42,6 +42,7 @@
  *   running choice whenever it ties: that is rule 5.
  */
 import { minuteGrid, type MinuteGrid } from "./minutes";
+import { chooseTiedMinutes } from "./tied-minutes";
 import { ceilMinute, MINUTE_MS, type Goal, type Job, type PriceRow, type Run, type Window } from "./types";
 
 /** A plan looks at most this far ahead: a one-off job's longest window (72 h). A daily window is at most 25 h. */
@@ -137,12 +138,16 @@ function finiteOr(value: number | undefined, fallback: number): number {
 }
 
 /**
- * Per-minute integer costs: `primary` (rules 1 and 2) and `secondary` (rule 3;
- * a new run adds 1 to it: rule 4). Lower is better for either goal.
+ * Per-minute integer costs, lower better for either goal. `primary` holds
+ * rules 1 and 2, `secondary` rule 3, and a new run adds 1 to `secondary` (rule
+ * 4). When every minute has a price, rule 3 has nothing to say and rule 4 fits
+ * in `primary` (each minute's cost times total + 1, plus 1 per run): one key
+ * is a third faster in the DP than two.
  */
 interface CostKeys {
   primary: Float64Array;
-  secondary: Float64Array;
+  /** Absent when every minute has a price: `primary` carries rule 4. */
+  secondary?: Float64Array;
 }
 
 const SAFE_SUM = 2 ** 53;
@@ -157,16 +162,23 @@ function costKeys(grid: MinuteGrid, goal: Goal, total: number): CostKeys {
     lowest = Math.min(lowest, sign * grid.prices[i]);
     highest = Math.max(highest, sign * grid.prices[i]);
   }
+  const allKnown = grid.knownCount === n;
   const range = grid.knownCount > 0 ? highest - lowest : 0;
-  // Largest sum compared: `total` minutes at the unknown cost, total · (total · range + 1).
+  // Largest sum compared, for `total` minutes: with unknown minutes total · (total · spread + 1)
+  // (all at the unknown cost); in one key total · (total + 1) · spread + total. Both below 2^53.
+  const largestSum = (spread: number): number => (allKnown ? total * (total + 1) * spread + total : total * (total * spread + 1));
   let digits = 9;
-  while (digits > -400 && total * (total * (range * 10 ** digits + 2) + 1) >= SAFE_SUM) digits -= 1;
+  while (digits > -400 && largestSum(range * 10 ** digits + 1) >= SAFE_SUM) digits -= 1;
   const scale = 10 ** digits;
   const base = grid.knownCount > 0 ? Math.round(lowest * scale) : 0;
+  const primary = new Float64Array(n);
+  if (allKnown) {
+    for (let i = 0; i < n; i += 1) primary[i] = (Math.round(sign * grid.prices[i] * scale) - base) * (total + 1);
+    return { primary };
+  }
   const spread = grid.knownCount > 0 ? Math.round(highest * scale) - base : 0;
   // Dearer than any difference `total` known minutes can make: one unknown minute fewer always wins.
   const unknownCost = total * spread + 1;
-  const primary = new Float64Array(n);
   const secondary = new Float64Array(n);
   for (let i = 0; i < n; i += 1) {
     if (grid.known[i] === 1) {
@@ -182,7 +194,8 @@ function costKeys(grid: MinuteGrid, goal: Goal, total: number): CostKeys {
 
 /** The earliest start of the best run of `length` minutes (rules 1–3; one run, so rule 4 ties). */
 function cheapestWindow(keys: CostKeys, length: number): number {
-  const { primary, secondary } = keys;
+  const { primary } = keys;
+  const secondary = keys.secondary ?? new Float64Array(primary.length);
   const n = primary.length;
   // Sliding sums: each value is a sum of at most `length` minutes, so it stays exact.
   let sumP = 0;
@@ -226,7 +239,8 @@ interface SplitPlan {
  */
 function planCheapestMinutes(plan: SplitPlan): void {
   const { keys, forced, total, on } = plan;
-  const { primary, secondary } = keys;
+  const { primary } = keys;
+  const secondary = keys.secondary ?? new Float64Array(primary.length);
   const n = primary.length;
   on.fill(1, 0, forced);
   const needed = total - forced;
@@ -252,71 +266,6 @@ function planCheapestMinutes(plan: SplitPlan): void {
   chooseTiedMinutes(on, ties, wanted, plan.running);
 }
 
-/**
- * Chooses `wanted` of the tied minutes (all off in `on`; every other minute
- * fixed) for the fewest run starts, then the earliest (rule 5). Backward DP
- * over the tied minutes: W(t, s, j) = fewest starts from tied minute t on,
- * s = whether the minute before it is on, j = how many still to choose.
- */
-function chooseTiedMinutes(on: Uint8Array, ties: readonly number[], wanted: number, running: boolean): void {
-  const count = ties.length;
-  // What the fixed stretch after tied minute t adds for each choice x at t: starts, and the state it leaves.
-  const addedStarts = new Int32Array(count * 2);
-  const stateAfter = new Uint8Array(count * 2);
-  for (let t = 0; t < count; t += 1) {
-    const from = ties[t] + 1;
-    const to = t + 1 < count ? ties[t + 1] : on.length;
-    for (let x = 0; x < 2; x += 1) {
-      let state = x;
-      let starts = 0;
-      for (let i = from; i < to; i += 1) {
-        if (on[i] === 1 && state === 0) starts += 1;
-        state = on[i];
-      }
-      addedStarts[t * 2 + x] = starts;
-      stateAfter[t * 2 + x] = state;
-    }
-  }
-  const width = wanted + 1;
-  const INFEASIBLE = 1e9;
-  let next = new Float64Array(width * 2).fill(INFEASIBLE); // W(t + 1, s, j) at [j * 2 + s]
-  next[0] = 0;
-  next[1] = 0;
-  let current = new Float64Array(width * 2);
-  // Decisions of the cells that can be reached: j in [max(0, wanted − t), min(wanted, count − t)]; bit s: run tied minute t.
-  const lowest = (t: number): number => Math.max(0, wanted - t);
-  const offsets = new Int32Array(count + 1);
-  for (let t = 0; t < count; t += 1) offsets[t + 1] = offsets[t] + Math.min(wanted, count - t) - lowest(t) + 1;
-  const runsTheMinute = new Uint8Array(offsets[count]);
-  for (let t = count - 1; t >= 0; t -= 1) {
-    current.fill(INFEASIBLE);
-    for (let j = lowest(t); j <= Math.min(wanted, count - t); j += 1) {
-      const cell = offsets[t] + j - lowest(t);
-      for (let s = 0; s < 2; s += 1) {
-        const skip = j <= count - t - 1 ? addedStarts[t * 2] + next[j * 2 + stateAfter[t * 2]] : INFEASIBLE;
-        const take = j >= 1 ? (s === 0 ? 1 : 0) + addedStarts[t * 2 + 1] + next[(j - 1) * 2 + stateAfter[t * 2 + 1]] : INFEASIBLE;
-        if (take < INFEASIBLE && take <= skip) {
-          current[j * 2 + s] = take;
-          runsTheMinute[cell] |= 1 << s;
-        } else {
-          current[j * 2 + s] = skip;
-        }
-      }
-    }
-    [current, next] = [next, current];
-  }
-  // Forwards from the state just before the first tied minute.
-  let state = running ? 1 : 0;
-  for (let i = 0; i < ties[0]; i += 1) state = on[i];
-  let left = wanted;
-  for (let t = 0; t < count; t += 1) {
-    const take = (runsTheMinute[offsets[t] + left - lowest(t)] >> state) & 1;
-    if (take === 1) on[ties[t]] = 1;
-    state = stateAfter[t * 2 + take];
-    left -= take;
-  }
-}
-
 const BLOCK_DECISION = 1; // off state: start a run of exactly minRun here
 const CONTINUE_DECISION = 2; // on state: keep running this minute
 
@@ -328,74 +277,21 @@ const CONTINUE_DECISION = 2; // on state: keep running this minute
  */
 function planWithMinRun(plan: SplitPlan, block: number): void {
   const { keys, forced, total, on } = plan;
-  const { primary, secondary } = keys;
   on.fill(1, 0, forced);
-  const first = forced; // minute index of cell i = 0
-  const length = primary.length - first;
-  const toPlace = total - forced;
-  const toSkip = length - toPlace;
-  const blockP = slidingSums(primary, first, block);
-  const blockQ = slidingSums(secondary, first, block);
-  const width = toPlace + 1;
-  let offP = new Float64Array(width);
-  let offQ = new Float64Array(width);
-  let nextOffP = new Float64Array(width);
-  let nextOffQ = new Float64Array(width);
-  const onP = new Float64Array(width);
-  const onQ = new Float64Array(width);
-  const decisions = new Uint8Array(width * (toSkip + 1));
-  for (let o = toSkip; o >= 0; o -= 1) {
-    const canSkip = o < toSkip;
-    for (let p = toPlace; p >= 0; p -= 1) {
-      const i = p + o;
-      let decision = 0;
-      if (p === toPlace && !canSkip) {
-        onP[p] = 0;
-        onQ[p] = 0;
-        offP[p] = 0;
-        offQ[p] = 0;
-        decisions[o * width + p] = 0;
-        continue;
-      }
-      const skipP = canSkip ? nextOffP[p] : Infinity;
-      const skipQ = canSkip ? nextOffQ[p] : Infinity;
-      // On: run minute i, or stop.
-      const runP = p < toPlace ? primary[first + i] + onP[p + 1] : Infinity;
-      const runQ = p < toPlace ? secondary[first + i] + onQ[p + 1] : Infinity;
-      if (runP < skipP || (runP === skipP && runP < Infinity && runQ <= skipQ)) {
-        onP[p] = runP;
-        onQ[p] = runQ;
-        decision |= CONTINUE_DECISION;
-      } else {
-        onP[p] = skipP;
-        onQ[p] = skipQ;
-      }
-      // Off: start a block of minRun minutes here, or stay off.
-      const startP = p + block <= toPlace ? blockP[i] + onP[p + block] : Infinity;
-      const startQ = p + block <= toPlace ? blockQ[i] + 1 + onQ[p + block] : Infinity;
-      if (startP < skipP || (startP === skipP && startP < Infinity && startQ <= skipQ)) {
-        offP[p] = startP;
-        offQ[p] = startQ;
-        decision |= BLOCK_DECISION;
-      } else {
-        offP[p] = skipP;
-        offQ[p] = skipQ;
-      }
-      decisions[o * width + p] = decision;
-    }
-    [offP, nextOffP] = [nextOffP, offP];
-    [offQ, nextOffQ] = [nextOffQ, offQ];
-  }
+  const grid: DpGrid = { first: forced, length: keys.primary.length - forced, toPlace: total - forced, block };
+  const decisions = keys.secondary ? decideWithTwoKeys(keys.primary, keys.secondary, grid) : decideWithOneKey(keys.primary, grid);
+  const width = grid.toPlace + 1;
   let p = 0;
   let o = 0;
   let running = plan.running;
-  while (p + o < length) {
-    const decision = decisions[o * width + p];
+  while (p + o < grid.length) {
+    const decision = p < grid.toPlace ? decisions[o * width + p] : 0;
+    const minute = grid.first + p + o;
     if (running && (decision & CONTINUE_DECISION) !== 0) {
-      on[first + p + o] = 1;
+      on[minute] = 1;
       p += 1;
     } else if (!running && (decision & BLOCK_DECISION) !== 0) {
-      on.fill(1, first + p + o, first + p + o + block);
+      on.fill(1, minute, minute + block);
       p += block;
       running = true;
     } else {
@@ -405,17 +301,111 @@ function planWithMinRun(plan: SplitPlan, block: number): void {
   }
 }
 
-/** sums[i] = values[first + i] + … + values[first + i + size − 1], each computed by sliding (so each stays an exact sum of `size` values). */
-function slidingSums(values: Float64Array, first: number, size: number): Float64Array {
-  const count = Math.max(0, values.length - first - size + 1);
-  const sums = new Float64Array(count);
-  if (count === 0) return sums;
+/** The DP's cells: minutes first … first + length − 1, of which toPlace go on, new runs entering by blocks of `block`. */
+interface DpGrid {
+  first: number;
+  length: number;
+  toPlace: number;
+  block: number;
+}
+
+/**
+ * The DP in one key (every minute has a price). Rows o from the last; in a
+ * row, p from the last, keeping On(p + 1, o) in a local (it is the value just
+ * computed). Row o + 1 of Off starts as "cannot skip": the last row must place
+ * every minute left. On past toPlace stays Infinity, so a block that would
+ * place too many minutes is never taken. A tie goes to running (rule 5); ties
+ * of two Infinity values happen only off the optimal path.
+ */
+function decideWithOneKey(cost: Float64Array, grid: DpGrid): Uint8Array {
+  const { first, length, toPlace, block } = grid;
+  const toSkip = length - toPlace;
+  const blockStart = slidingSums(cost, first, block, length, 1);
+  const width = toPlace + 1;
+  let off = new Float64Array(width);
+  let nextOff = new Float64Array(width).fill(Infinity);
+  const on = new Float64Array(width + block).fill(Infinity);
+  const decisions = new Uint8Array(width * (toSkip + 1));
+  for (let o = toSkip; o >= 0; o -= 1) {
+    const row = o * width;
+    let running = o === toSkip ? 0 : nextOff[toPlace]; // p = toPlace: all placed, the rest off
+    on[toPlace] = running;
+    off[toPlace] = running;
+    for (let p = toPlace - 1; p >= 0; p -= 1) {
+      const i = p + o;
+      const skip = nextOff[p];
+      const run = cost[first + i] + running;
+      const start = blockStart[i] + on[p + block];
+      const runs = run <= skip;
+      const starts = start <= skip;
+      running = runs ? run : skip;
+      on[p] = running;
+      off[p] = starts ? start : skip;
+      decisions[row + p] = (runs ? CONTINUE_DECISION : 0) | (starts ? BLOCK_DECISION : 0);
+    }
+    [off, nextOff] = [nextOff, off];
+  }
+  return decisions;
+}
+
+/** The same DP comparing (primary, secondary) pairs, for windows with minutes without a price. */
+function decideWithTwoKeys(primary: Float64Array, secondary: Float64Array, grid: DpGrid): Uint8Array {
+  const { first, length, toPlace, block } = grid;
+  const toSkip = length - toPlace;
+  const blockP = slidingSums(primary, first, block, length, 0);
+  const blockQ = slidingSums(secondary, first, block, length, 1);
+  const width = toPlace + 1;
+  let offP = new Float64Array(width);
+  let offQ = new Float64Array(width);
+  let nextOffP = new Float64Array(width).fill(Infinity);
+  let nextOffQ = new Float64Array(width).fill(Infinity);
+  const onP = new Float64Array(width + block).fill(Infinity);
+  const onQ = new Float64Array(width + block).fill(Infinity);
+  const decisions = new Uint8Array(width * (toSkip + 1));
+  for (let o = toSkip; o >= 0; o -= 1) {
+    const row = o * width;
+    let runningP = o === toSkip ? 0 : nextOffP[toPlace];
+    let runningQ = o === toSkip ? 0 : nextOffQ[toPlace];
+    onP[toPlace] = offP[toPlace] = runningP;
+    onQ[toPlace] = offQ[toPlace] = runningQ;
+    for (let p = toPlace - 1; p >= 0; p -= 1) {
+      const i = p + o;
+      const skipP = nextOffP[p];
+      const skipQ = nextOffQ[p];
+      const runP = primary[first + i] + runningP;
+      const runQ = secondary[first + i] + runningQ;
+      const runs = runP < skipP || (runP === skipP && runQ <= skipQ);
+      runningP = runs ? runP : skipP;
+      runningQ = runs ? runQ : skipQ;
+      onP[p] = runningP;
+      onQ[p] = runningQ;
+      const startP = blockP[i] + onP[p + block];
+      const startQ = blockQ[i] + onQ[p + block];
+      const starts = startP < skipP || (startP === skipP && startQ <= skipQ);
+      offP[p] = starts ? startP : skipP;
+      offQ[p] = starts ? startQ : skipQ;
+      decisions[row + p] = (runs ? CONTINUE_DECISION : 0) | (starts ? BLOCK_DECISION : 0);
+    }
+    [offP, nextOffP] = [nextOffP, offP];
+    [offQ, nextOffQ] = [nextOffQ, offQ];
+  }
+  return decisions;
+}
+
+/**
+ * sums[i] = values[first + i] + … + values[first + i + size − 1] + extra for
+ * every block that fits, 0 after (those blocks are never taken). Computed by
+ * sliding, so each stays an exact sum of `size` values.
+ */
+function slidingSums(values: Float64Array, first: number, size: number, length: number, extra: number): Float64Array {
+  const sums = new Float64Array(length);
+  if (size > length) return sums;
   let sum = 0;
   for (let i = 0; i < size; i += 1) sum += values[first + i];
-  sums[0] = sum;
-  for (let i = 1; i < count; i += 1) {
+  sums[0] = sum + extra;
+  for (let i = 1; i + size <= length; i += 1) {
     sum += values[first + i + size - 1] - values[first + i - 1];
-    sums[i] = sum;
+    sums[i] = sum + extra;
   }
   return sums;
 }
