@@ -18,7 +18,8 @@
  */
 import { readInstant } from "./instants";
 import { isValidTimeZone, canonicalTimeZone } from "./time-zone";
-import { isoTime, type Outcome, type PriceRow, type Problem } from "./types";
+import { preview, type Outcome, type Problem } from "./problems";
+import { isoTime, type PriceRow } from "./types";
 
 /** Most rows one message may carry (and the node keeps): 72 h of 1-minute prices is 4320. */
 export const MAX_ROWS = 20_000;
@@ -216,17 +217,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isGiven(value: unknown): boolean {
   return value !== undefined && value !== null;
-}
-
-/** At most 40 characters of what was sent, so a problem text stays short. */
-export function preview(value: unknown): string {
-  let text: string;
-  if (typeof value === "string") text = JSON.stringify(value);
-  else if (value === undefined) text = "undefined";
-  else if (typeof value === "number" || typeof value === "boolean" || value === null) text = String(value);
-  else if (Array.isArray(value)) text = `array(${value.length})`;
-  else text = typeof value;
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
 function problem(code: RowsProblemCode, vars?: Record<string, string | number>): RowsProblem {

@@ -40,17 +40,6 @@ export interface Job {
   goal: Goal;
 }
 
-/**
- * A reason a value cannot be used: a stable code (the node maps it to a
- * translated text) and the values that text may show.
- */
-export interface Problem<Code extends string> {
-  code: Code;
-  vars?: Record<string, string | number>;
-}
-
-export type Outcome<Value, Code extends string> = ({ ok: true } & Value) | { ok: false; problem: Problem<Code> };
-
 /** The first whole minute at or after `instant`. */
 export function ceilMinute(instant: number): number {
   return Math.ceil(instant / MINUTE_MS) * MINUTE_MS;
