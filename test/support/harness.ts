@@ -224,6 +224,7 @@ export function useSimulator(options: SimulatorOptions = {}): { readonly sim: Si
     hooks.remove("onComplete.flatpeakTest");
     hooks.remove("onReceive.flatpeakSources");
     hooks.remove("onReceive.flatpeakPrice");
+    hooks.remove("onReceive.flatpeakPlan");
     await helper.unload();
     await context.sim?.close();
   });
