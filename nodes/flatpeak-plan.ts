@@ -76,8 +76,14 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
       queue = queue.then(() => handleInput(msg, send, done));
     });
 
+    // Messages sent while the flows are still starting can reach nodes that do not exist yet: start once they all run.
+    const startWhenFlowsRun = (): void => {
+      queue = queue.then(() => start());
+    };
+
     node.on("close", (removed: boolean, done: () => void) => {
       closed = true;
+      RED.events.removeListener("flows:started", startWhenFlowsRun);
       timer.cancel();
       if (removed) redeployMemory.forget(node.id);
       void queue.then(() => {
@@ -90,7 +96,7 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
       status.failure(t("status.badSettings"));
       node.error(invalid(t, "errors.settings", read.problem));
     } else {
-      queue = queue.then(() => start());
+      RED.events.once("flows:started", startWhenFlowsRun);
     }
 
     async function start(): Promise<void> {
