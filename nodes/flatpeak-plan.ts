@@ -1,7 +1,8 @@
 /**
  * `flatpeak-plan`: turns prices into a switch. It runs a device for the
  * cheapest (or dearest) minutes of a window: `true` on output 1 when it must
- * run, `false` when it must stop, each at its instant; the plan on output 2.
+ * run, `false` when it must stop, each at its instant; the plan on output 2;
+ * the prices and the runs as chart points on output 3 (for Dashboard 2).
  *
  * The arithmetic is pure (lib/plan/): this file owns the state, the one timer
  * and node context. The state is what the node has told the device (`told`,
@@ -15,6 +16,7 @@ import { RedeployMemory, readContext, writeContext } from "./lib/context-store";
 import { createTranslator, type Translator } from "./lib/i18n";
 import { InstantTimer } from "./lib/instant-timer";
 import { readOneOffJob, readJobSettings, PLAN_LIMITS, type JobProblem, type JobSettings } from "./lib/plan/job";
+import { chartPoints } from "./lib/plan/chart";
 import { planJob, type Plan } from "./lib/plan/planner";
 import { hasPrices, mergeRows, readPrices, sanitizeRows, type RowsProblem } from "./lib/plan/rows";
 import { planPayload, summarisePlan, type PlanPayload } from "./lib/plan/summary";
@@ -22,7 +24,7 @@ import { formatWallTime, isValidTimeZone, systemTimeZone } from "./lib/plan/time
 import { isOnAt, nextChangeAfter, normalizeRuns } from "./lib/plan/timeline";
 import { MINUTE_MS, type Job, type PriceRow, type Run, type Window } from "./lib/plan/types";
 import { dailyWindow } from "./lib/plan/window";
-import { StatusBoard } from "./lib/status";
+import { StatusBoard, type StatusView } from "./lib/status";
 
 interface PlanDef extends NodeDef, Partial<Record<keyof JobSettings, unknown>> {
   store?: string;
@@ -107,8 +109,9 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
         const fresh = !state.plan || state.plan.key !== planKey(now);
         if (fresh) makePlan(now);
         // After a start the node says the state for now, and the plan for a dashboard that starts empty.
-        switchTo(isOnAt(state.plan!.runs, now), now, true);
-        node.send([null, planMessage()]);
+        const on = isOnAt(state.plan!.runs, now);
+        switchTo(on, now);
+        node.send([switchMessage(on), planMessage(), chartMessage()]);
         await save();
         armTimer();
         showStatus();
@@ -130,9 +133,9 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
         rollWindow(now);
         makePlan(now);
         const on = isOnAt(state.plan!.runs, now);
-        const changed = switchTo(on, now, false);
-        send([switchMessage(on, msg), { ...msg, ...planMessage() }]);
-        if (!changed) showStatus();
+        switchTo(on, now);
+        // The chart message carries no input properties (a chart would read some of them), only the message's ID.
+        send([switchMessage(on, msg), { ...msg, ...planMessage() }, { ...chartMessage(), _msgid: msg._msgid }]);
         await save();
         armTimer();
         done();
@@ -203,11 +206,10 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
     }
 
     /**
-     * Books the minutes (a run starts or ends now) and says `on` to the device
-     * when it differs from what it was told, or always with `force` (after a
-     * start). True when it changed.
+     * Books the minutes (a run starts or ends now) and notes what the device
+     * is told; the caller sends it. True when that differs from before.
      */
-    function switchTo(on: boolean, now: number, force: boolean): boolean {
+    function switchTo(on: boolean, now: number): boolean {
       if (on && state.onSince === undefined && state.window && now >= state.window.start) state.onSince = now;
       if (!on && state.onSince !== undefined) {
         state.ran = normalizeRuns([...state.ran, { start: state.onSince, end: now }]);
@@ -215,8 +217,7 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
       }
       const changed = on !== state.told;
       state.told = on;
-      if (force) node.send([switchMessage(on)]);
-      if (changed || force) showStatus();
+      showStatus();
       return changed;
     }
 
@@ -240,10 +241,9 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
         rollWindow(now);
         if (windowEnded) makePlan(now);
         const on = isOnAt(state.plan!.runs, now);
-        const changed = switchTo(on, now, false);
-        const messages: Array<NodeMessage | null> = [changed ? switchMessage(on) : null, windowEnded ? planMessage() : null];
-        if (messages.some((message) => message !== null)) node.send(messages);
-        showStatus();
+        const changed = switchTo(on, now);
+        // The chart follows too: its status line says what runs now.
+        if (changed || windowEnded) node.send([changed ? switchMessage(on) : null, windowEnded ? planMessage() : null, chartMessage()]);
         await save();
         armTimer();
       } catch (err) {
@@ -259,24 +259,31 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
       return { payload: state.plan!.payload, topic: "flatpeak/plan" };
     }
 
+    /** Points for Dashboard 2's ui-chart (series, x, y), and the status line to show beside it. */
+    function chartMessage(): NodeMessage {
+      const { payload } = state.plan!;
+      const runs = payload.runs.map((run) => ({ start: Date.parse(run.start), end: Date.parse(run.end) }));
+      const window = { start: Date.parse(payload.window.start), end: Date.parse(payload.window.end) };
+      const points = chartPoints(state.rows, window, runs, { price: t("chart.price"), plan: t("chart.plan") });
+      return { payload: points, topic: "flatpeak/plan/chart", flatpeak: { status: statusView().text } } as NodeMessage;
+    }
+
     function showStatus(): void {
-      if (!state.plan) return;
+      if (state.plan) status.set(statusView());
+    }
+
+    /** "on until 02:30", "off · next 23:00–01:00" or "no prices", on the clocks of the prices' zone. */
+    function statusView(): StatusView {
       const now = Date.now();
       const zone = timeZone();
-      const runs = state.plan.runs;
+      const runs = state.plan!.runs;
       const current = runs.find((run) => run.start <= now && now < run.end);
-      const incomplete = !state.plan.payload.complete;
-      if (current) {
-        return status.set({ fill: "green", shape: "dot", text: t("status.onUntil", { time: formatWallTime(current.end, zone) }) });
-      }
+      if (current) return { fill: "green", shape: "dot", text: t("status.onUntil", { time: formatWallTime(current.end, zone) }) };
       const next = runs.find((run) => run.start > now);
-      const fill = incomplete ? "yellow" : "grey";
-      if (state.rows.length === 0) {
-        const text = next ? t("status.noPricesNext", { from: formatWallTime(next.start, zone), until: formatWallTime(next.end, zone) }) : t("status.noPrices");
-        return status.set({ fill: "yellow", shape: "ring", text });
-      }
-      if (next) return status.set({ fill, shape: "ring", text: t("status.offNext", { from: formatWallTime(next.start, zone), until: formatWallTime(next.end, zone) }) });
-      status.set({ fill, shape: "ring", text: t("status.offDone") });
+      const span = next ? { from: formatWallTime(next.start, zone), until: formatWallTime(next.end, zone) } : undefined;
+      if (state.rows.length === 0) return { fill: "yellow", shape: "ring", text: span ? t("status.noPricesNext", span) : t("status.noPrices") };
+      const fill = state.plan!.payload.complete ? "grey" : "yellow";
+      return { fill, shape: "ring", text: span ? t("status.offNext", span) : t("status.offDone") };
     }
 
     async function save(): Promise<void> {

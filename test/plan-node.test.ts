@@ -53,6 +53,20 @@ describe("flatpeak plan", function () {
     plan.saving.should.be.approximately(1 - 0.075 / 0.2, 1e-9);
     const shown = statusesOf(flow.node()).pop()!;
     shown.text!.should.equal(`off · next ${wallTime(start + HOUR, "Europe/London")}–${wallTime(start + 2 * HOUR, "Europe/London")}`);
+
+    // Output 3: the prices as a step line and the runs over them, for Dashboard 2's ui-chart, with the status beside.
+    const chart = outcome.chart[0];
+    chart.flatpeak.status.should.equal(shown.text);
+    const price = chart.payload.filter((p: any) => p.series === "price");
+    const planned = chart.payload.filter((p: any) => p.series === "planned runs");
+    price.should.eql([...prices.map((y, hour) => ({ series: "price", x: start + hour * HOUR, y })), { series: "price", x: start + 6 * HOUR, y: 0.2 }]);
+    planned.should.eql([
+      { series: "planned runs", x: start + HOUR, y: 0.1 },
+      { series: "planned runs", x: start + 2 * HOUR, y: 0.1 },
+      { series: "planned runs", x: start + 2 * HOUR, y: null },
+      { series: "planned runs", x: start + 3 * HOUR, y: 0.05 },
+      { series: "planned runs", x: start + 4 * HOUR, y: 0.05 },
+    ]);
   });
 
   it("plans one run without a break, the dearest minutes with goal highest, and runs of at least minRun", async function () {

@@ -10,10 +10,10 @@ import flatpeakPrice = require("../../nodes/flatpeak-price");
 import { SIMULATOR_CREDENTIALS, helper, hooks, waitFor } from "./harness";
 
 export interface PlanFlow {
-  received(id: "switch" | "plan" | "caught"): NodeMessage[];
+  received(id: "switch" | "plan" | "chart" | "caught"): NodeMessage[];
   receivedAt(msg: NodeMessage): number;
   /** Sends a message to the plan node and waits until it ends (its outputs, or a Catch). */
-  run(message: Record<string, unknown>): Promise<{ switch: any[]; plan: any[]; error?: any }>;
+  run(message: Record<string, unknown>): Promise<{ switch: any[]; plan: any[]; chart: any[]; error?: any }>;
   node(): any;
   redeploy(): Promise<void>;
 }
@@ -25,8 +25,9 @@ const HOOK = "onReceive.flatpeakPlan";
 export async function deployPlan(settings: Record<string, unknown>, extra: { price?: Record<string, unknown>; simulatorUrl?: string } = {}): Promise<PlanFlow> {
   const flow: any[] = [
     { id: "tab1", type: "tab", label: "plans" },
-    { id: "plan1", z: "tab1", type: "flatpeak-plan", minutes: 60, from: "00:00", until: "00:00", contiguous: false, minRun: 0, goal: "lowest", store: "", ...settings, wires: [["switch"], ["plan"]] },
+    { id: "plan1", z: "tab1", type: "flatpeak-plan", minutes: 60, from: "00:00", until: "00:00", contiguous: false, minRun: 0, goal: "lowest", store: "", ...settings, wires: [["switch"], ["plan"], ["chart"]] },
     { id: "switch", z: "tab1", type: "helper" },
+    { id: "chart", z: "tab1", type: "helper" },
     { id: "plan", z: "tab1", type: "helper" },
     { id: "catcher", z: "tab1", type: "catch", scope: ["plan1"], uncaught: false, wires: [["caught"]] },
     { id: "caught", z: "tab1", type: "helper" },
@@ -39,7 +40,7 @@ export async function deployPlan(settings: Record<string, unknown>, extra: { pri
     flow.push({ id: "price1", z: "tab1", type: "flatpeak-price", server: "config1", hours: 24, direction: "IMPORT", refresh: true, ...extra.price, wires: [["plan1"], []] });
     credentials.config1 = SIMULATOR_CREDENTIALS;
   }
-  const received = new Map<string, NodeMessage[]>(["switch", "plan", "caught", "completed"].map((id) => [id, []]));
+  const received = new Map<string, NodeMessage[]>(["switch", "plan", "chart", "caught", "completed"].map((id) => [id, []]));
   const arrival = new Map<NodeMessage, number>();
   hooks.remove(HOOK);
   hooks.add(HOOK, (event: { msg: NodeMessage; destination: { id: string } }) => {
@@ -64,6 +65,7 @@ export async function deployPlan(settings: Record<string, unknown>, extra: { pri
       return {
         switch: received.get("switch")!.filter(byId(msgid)),
         plan: received.get("plan")!.filter(byId(msgid)),
+        chart: received.get("chart")!.filter(byId(msgid)),
         error: received.get("caught")!.find(byId(msgid)),
       };
     },
