@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
 import { LOOPBACK, REPO, choosePort, getJson, readPortSetting, sleep, waitForHttp, type PortChoice } from "../scripts/support";
 import { WATCH_INTERVAL_S, WEBHOOK_PATH, buildDemoFlow } from "./flow";
+import { DASHBOARD_PATH } from "./prices-tab";
 import { HTTP_NODE_ROOT, prepareUserDir } from "./user-dir";
 
 const DEFAULT_EDITOR_PORT = 1880;
@@ -201,6 +202,9 @@ function printBanner(editorUrl: string, simulatorUrl: string, webhookUrl: string
     `  "webhook: …" messages come by themselves. Inject buttons on the "Flatpeak demo"`,
     "  tab send the sample events; a new event now:",
     `    curl -X POST ${simulatorUrl}/_simulator/events -H 'Content-Type: application/json' -d '{}'`,
+    "",
+    `  Prices and plans: the "Flatpeak prices and plan" tab; a plan that switches within`,
+    `  minutes, drawn on a Dashboard 2 page: ${editorUrl.replace(/\/$/, "")}${DASHBOARD_PATH}`,
     "",
     "  Make the simulator misbehave, e.g. answer the next event request with HTTP 503:",
     `    curl -X POST ${simulatorUrl}/_simulator/faults -H 'Content-Type: application/json' -d ${fault}`,

@@ -14,6 +14,8 @@ export interface SimLocation {
   timezone: string;
   currency_code: string;
   tariffs: { IMPORT: TariffState; EXPORT: TariffState };
+  /** Prices in rows of this length (ms), in a repeating pattern, instead of a realistic day: for a demo that acts within minutes. */
+  rowMs?: number;
 }
 
 export const SIMULATOR_LOCATIONS = {
@@ -52,6 +54,16 @@ export const SIMULATOR_LOCATIONS = {
     timezone: "America/New_York",
     currency_code: "USD",
     tariffs: { IMPORT: "CONNECTED", EXPORT: "NOT_CONNECTED" },
+  },
+  /** A new price every minute: the demo's plan switches within minutes of starting. */
+  minutely: {
+    id: "loc_6650a1b2c3d4e5f6a7b8c0f5",
+    reference_id: "DEMO-MINUTES",
+    postal_address: { address_line1: "Demo: a new price every minute", city: "Bristol", post_code: "BS1 6QF", country_code: "GB" },
+    timezone: "Europe/London",
+    currency_code: "GBP",
+    tariffs: { IMPORT: "CONNECTED", EXPORT: "NOT_CONNECTED" },
+    rowMs: 60_000,
   },
 } as const satisfies Record<string, SimLocation>;
 

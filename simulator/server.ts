@@ -490,7 +490,7 @@ class SimulatorState {
     const state = location.tariffs[direction];
     if (state === "NOT_CONNECTED") return sendJson(res, 422, errorObject("invalid_request", "no_tariff_connected", `No ${direction.toLowerCase()} tariff is connected for this location`));
     if (state === "PENDING") return sendJson(res, 422, errorObject("invalid_request", "pending_connect", "The tariff connection is pending: prices are not available yet"));
-    const rows = tariffRows(location.timezone, direction, start, end, now, { rowMs: this.options.priceRowMs });
+    const rows = tariffRows(location.timezone, direction, start, end, now, { rowMs: this.options.priceRowMs ?? location.rowMs });
     sendJson(res, 200, priceBody(dialect, this.priceEnvelope(location, direction, now), rows));
   }
 

@@ -237,7 +237,7 @@ describe("flatpeak price: the location picker (admin route)", function () {
     const response = await list({ id: "config1", baseUrl: env.sim.url, apiKey: "__PWRD__", bearerToken: "__PWRD__" });
 
     response.body.ok.should.be.true();
-    response.body.locations.should.have.length(254);
+    response.body.locations.should.have.length(255);
     response.body.locations[0].should.eql({ id: HOME.id, label: "1 Station Road, Bristol, BS1 6QF", timezone: "Europe/London", currency: "GBP" });
     response.body.locations[3].should.eql({ id: SIMULATOR_LOCATIONS.boston.id, label: "4 Beacon Street, Boston, 02108", timezone: "America/New_York", currency: "USD" });
     env.sim.stats.locationRequests.should.equal(3);
