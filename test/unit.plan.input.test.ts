@@ -58,7 +58,7 @@ describe("plan: input (pure)", function () {
         [T0],
         true,
       ]) {
-        should(readInstant(value)).equal(undefined, String(value));
+        should(readInstant(value)).equal(undefined, preview(value));
       }
       should(readInstant(EARLIEST_INSTANT - 1)).be.undefined();
     });
