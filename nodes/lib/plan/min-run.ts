@@ -75,12 +75,13 @@ interface DpGrid {
 }
 
 /**
- * The DP in one key (every minute has a price). Rows o from the last; in a
- * row, p from the last, keeping On(p + 1, o) in a local (it is the value just
- * computed). Row o + 1 of Off starts as "cannot skip": the last row must place
- * every minute left. On past toPlace stays Infinity, so a block that would
- * place too many minutes is never taken. A tie goes to running (rule 5); ties
- * of two Infinity values happen only off the optimal path.
+ * The DP in one key (every minute has a price, or those without are barred
+ * as Infinity). Rows o from the last; in a row, p from the last, keeping
+ * On(p + 1, o) in a local (it is the value just computed). Row o + 1 of Off
+ * starts as "cannot skip": the last row must place every minute left. On past
+ * toPlace stays Infinity, so a block that would place too many minutes is
+ * never taken. A tie goes to running (rule 5); ties of two Infinity values
+ * happen only in cells no optimal plan passes through.
  */
 function decideWithOneKey(cost: Float64Array, grid: DpGrid): Decisions {
   const { first, length, toPlace, block } = grid;
