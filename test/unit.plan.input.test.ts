@@ -58,7 +58,7 @@ describe("plan: input (pure)", function () {
         [T0],
         true,
       ]) {
-        should(readInstant(value)).equal(undefined, String(value));
+        should(readInstant(value)).equal(undefined, preview(value));
       }
       should(readInstant(EARLIEST_INSTANT - 1)).be.undefined();
     });
@@ -100,6 +100,7 @@ describe("plan: input (pure)", function () {
       const result = readPrices({ prices: [], timezone: "europe/london" });
       result.should.eql({ ok: true, rows: [], timeZone: "Europe/London" });
       readPrices({ prices: [] }).should.eql({ ok: true, rows: [] });
+      readPrices({ prices: [], timezone: " " }).should.eql({ ok: true, rows: [] });
     });
 
     it("reads `prices` when both shapes are there", function () {

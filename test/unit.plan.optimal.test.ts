@@ -6,6 +6,9 @@
  * Prices are whole cents, so the search adds them exactly.
  */
 import should from "should";
+import { oneKey, twoKeys } from "../nodes/lib/plan/cost-keys";
+import { planWithMinRun } from "../nodes/lib/plan/min-run";
+import { minuteGrid } from "../nodes/lib/plan/minutes";
 import { planJob, type PlanRequest } from "../nodes/lib/plan/planner";
 import { MINUTE_MS, type Goal, type PriceRow } from "../nodes/lib/plan/types";
 
@@ -188,4 +191,54 @@ describe("planner: exact against an exhaustive search", function () {
     // The generator reaches every mode.
     for (const [what, count] of Object.entries(seen)) count.should.be.above(CASES / 20, what);
   });
+
+  it("agrees with itself on larger windows: the DP with 1-minute blocks and two keys give the same plans", function () {
+    // Too large to search; the three ways must still find the one optimum the tie rule defines.
+    this.timeout(60_000);
+    for (let seed = 1; seed <= 150; seed += 1) {
+      const random = prng(seed * 7919);
+      const int = (low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
+      const n = int(30, 240);
+      const values = [int(-3, 5), int(-3, 5), int(-3, 5)];
+      const rows: PriceRow[] = [];
+      for (let t = 0; t < n; ) {
+        const length = int(1, 15);
+        rows.push({ start: BASE + t * MINUTE_MS, end: BASE + (t + length) * MINUTE_MS, price: values[int(0, 2)] / 10 });
+        t += length;
+      }
+      const total = int(1, n - 1);
+      const running = random() < 0.3;
+      const goal: Goal = random() < 0.5 ? "lowest" : "highest";
+      const window = { start: BASE, end: BASE + n * MINUTE_MS };
+      const label = `seed ${seed * 7919}, n ${n}, total ${total}, running ${running}, ${goal}`;
+      const byPlanner = planJob({ rows, window, now: BASE, job: { minutes: total, contiguous: false, minRun: 0, goal }, ...(running ? { runningSince: BASE - MINUTE_MS } : {}) });
+      const grid = minuteGrid(rows, BASE, window.end);
+      for (const keys of [oneKey(grid, goal, total), twoKeys(grid, goal, total)]) {
+        const on = new Uint8Array(n);
+        planWithMinRun({ keys, forced: 0, total, running, on }, 1).should.be.true(label);
+        const runs: Array<[number, number]> = [];
+        for (const run of byPlanner.runs) runs.push([(run.start - BASE) / MINUTE_MS, (run.end - BASE) / MINUTE_MS]);
+        runsOfMaskArray(on).should.eql(runs, label);
+      }
+      // minRun 5 on one key and on two keys.
+      const block = 5;
+      const plans = [oneKey(grid, goal, total), twoKeys(grid, goal, total)].map((keys) => {
+        const on = new Uint8Array(n);
+        planWithMinRun({ keys, forced: 0, total, running: false, on }, Math.min(block, total));
+        return runsOfMaskArray(on);
+      });
+      plans[0].should.eql(plans[1], label);
+    }
+  });
 });
+
+function runsOfMaskArray(on: Uint8Array): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (let i = 0; i < on.length; i += 1) {
+    if (on[i] === 0) continue;
+    const start = i;
+    while (i + 1 < on.length && on[i + 1] === 1) i += 1;
+    runs.push([start, i + 1]);
+  }
+  return runs;
+}

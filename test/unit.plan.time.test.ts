@@ -22,7 +22,7 @@ describe("plan: time zones (pure)", function () {
   describe("zones", function () {
     it("knows IANA zones in any letter case and UTC, and nothing else", function () {
       for (const zone of ["Europe/London", "europe/london", "America/New_York", "UTC", "Asia/Kolkata"]) isValidTimeZone(zone).should.be.true(zone);
-      for (const zone of ["", "Mars/Olympus", "Europe/Londn", "+01:00x", 5, null, undefined, {}, "x".repeat(200)]) isValidTimeZone(zone).should.be.false(String(zone));
+      for (const zone of ["", "Mars/Olympus", "Europe/Londn", "+01:00x", 5, null, undefined, {}, "x".repeat(200)]) isValidTimeZone(zone).should.be.false(JSON.stringify(zone));
       should(canonicalTimeZone("europe/london")).equal("Europe/London");
       should(canonicalTimeZone("Nowhere/Else")).be.undefined();
       isValidTimeZone(systemTimeZone()).should.be.true();

@@ -26,12 +26,15 @@ const CONTINUE_DECISION = 2; // on state: keep running this minute
  * on the minutes after the forced ones. Off(p, o) chooses between minute i off
  * (→ Off(p, o + 1)) and a block of `block` minutes (→ On(p + block, o));
  * On(p, o) between minute i on (→ On(p + 1, o)) and off (→ Off(p, o + 1)).
+ * False, with `on` untouched, when no plan is possible with these keys (one
+ * key: only with minutes without a price).
  */
-export function planWithMinRun(plan: SplitPlan, block: number): void {
+export function planWithMinRun(plan: SplitPlan, block: number): boolean {
   const { keys, forced, total, on } = plan;
+  const grid: DpGrid = { first: forced, length: keys.primary.length - forced, toPlace: total - forced, block, running: plan.running };
+  const { decisions, feasible } = keys.secondary ? decideWithTwoKeys(keys.primary, keys.secondary, grid) : decideWithOneKey(keys.primary, grid);
+  if (!feasible) return false;
   on.fill(1, 0, forced);
-  const grid: DpGrid = { first: forced, length: keys.primary.length - forced, toPlace: total - forced, block };
-  const decisions = keys.secondary ? decideWithTwoKeys(keys.primary, keys.secondary, grid) : decideWithOneKey(keys.primary, grid);
   const width = grid.toPlace + 1;
   let p = 0;
   let o = 0;
@@ -51,6 +54,14 @@ export function planWithMinRun(plan: SplitPlan, block: number): void {
       running = false;
     }
   }
+  return true;
+}
+
+interface Decisions {
+  /** 2 bits per cell (o · (toPlace + 1) + p). */
+  decisions: Uint8Array;
+  /** The start cell has a finite value. */
+  feasible: boolean;
 }
 
 /** The DP's cells: minutes first … first + length − 1, of which toPlace go on, new runs entering by blocks of `block`. */
@@ -59,17 +70,20 @@ interface DpGrid {
   length: number;
   toPlace: number;
   block: number;
+  /** The start cell's state: on (a run in progress) or off. */
+  running: boolean;
 }
 
 /**
- * The DP in one key (every minute has a price). Rows o from the last; in a
- * row, p from the last, keeping On(p + 1, o) in a local (it is the value just
- * computed). Row o + 1 of Off starts as "cannot skip": the last row must place
- * every minute left. On past toPlace stays Infinity, so a block that would
- * place too many minutes is never taken. A tie goes to running (rule 5); ties
- * of two Infinity values happen only off the optimal path.
+ * The DP in one key (every minute has a price, or those without are barred
+ * as Infinity). Rows o from the last; in a row, p from the last, keeping
+ * On(p + 1, o) in a local (it is the value just computed). Row o + 1 of Off
+ * starts as "cannot skip": the last row must place every minute left. On past
+ * toPlace stays Infinity, so a block that would place too many minutes is
+ * never taken. A tie goes to running (rule 5); ties of two Infinity values
+ * happen only in cells no optimal plan passes through.
  */
-function decideWithOneKey(cost: Float64Array, grid: DpGrid): Uint8Array {
+function decideWithOneKey(cost: Float64Array, grid: DpGrid): Decisions {
   const { first, length, toPlace, block } = grid;
   const toSkip = length - toPlace;
   const blockStart = slidingSums(cost, first, block, length, 1);
@@ -97,11 +111,12 @@ function decideWithOneKey(cost: Float64Array, grid: DpGrid): Uint8Array {
     }
     [off, nextOff] = [nextOff, off];
   }
-  return decisions;
+  // Row 0 is in nextOff after the last swap.
+  return { decisions, feasible: (grid.running ? on[0] : nextOff[0]) < Infinity };
 }
 
 /** The same DP comparing (primary, secondary) pairs, for windows with minutes without a price. */
-function decideWithTwoKeys(primary: Float64Array, secondary: Float64Array, grid: DpGrid): Uint8Array {
+function decideWithTwoKeys(primary: Float64Array, secondary: Float64Array, grid: DpGrid): Decisions {
   const { first, length, toPlace, block } = grid;
   const toSkip = length - toPlace;
   const blockP = slidingSums(primary, first, block, length, 0);
@@ -141,24 +156,30 @@ function decideWithTwoKeys(primary: Float64Array, secondary: Float64Array, grid:
     [offP, nextOffP] = [nextOffP, offP];
     [offQ, nextOffQ] = [nextOffQ, offQ];
   }
-  return decisions;
+  return { decisions, feasible: true }; // an unknown minute is dear, not barred: the start can always reach the end
 }
 
 /**
  * sums[i] = values[first + i] + … + values[first + i + size − 1] + extra for
  * every block that fits, 0 after (those blocks are never taken). Computed by
- * sliding, so each stays an exact sum of `size` values.
+ * sliding, so each is an exact sum of `size` values; Infinity values (barred
+ * minutes) are counted apart, since Infinity − Infinity would be NaN.
  */
 function slidingSums(values: Float64Array, first: number, size: number, length: number, extra: number): Float64Array {
   const sums = new Float64Array(length);
   if (size > length) return sums;
   let sum = 0;
-  for (let i = 0; i < size; i += 1) sum += values[first + i];
-  sums[0] = sum + extra;
-  for (let i = 1; i + size <= length; i += 1) {
-    sum += values[first + i + size - 1] - values[first + i - 1];
-    sums[i] = sum + extra;
+  let barred = 0;
+  for (let i = 0; i < length; i += 1) {
+    const entering = values[first + i];
+    if (entering === Infinity) barred += 1;
+    else sum += entering;
+    if (i >= size) {
+      const leaving = values[first + i - size];
+      if (leaving === Infinity) barred -= 1;
+      else sum -= leaving;
+    }
+    if (i >= size - 1) sums[i - size + 1] = barred > 0 ? Infinity : sum + extra;
   }
   return sums;
 }
-

@@ -18,7 +18,8 @@ export interface MinuteGrid {
 
 /** The grid of the whole minutes from `start` (a whole minute) that end by `end`. Rows sorted and not overlapping; O(rows + minutes). */
 export function minuteGrid(rows: readonly PriceRow[], start: number, end: number): MinuteGrid {
-  const count = Math.max(0, Math.floor((end - start) / MINUTE_MS));
+  const span = Math.floor((end - start) / MINUTE_MS);
+  const count = Number.isFinite(span) ? Math.max(0, span) : 0;
   const prices = new Float64Array(count);
   const known = new Uint8Array(count);
   let knownCount = 0;

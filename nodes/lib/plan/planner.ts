@@ -25,7 +25,10 @@
  * closer than 10^-9 count as equal. A relative epsilon would make "equal"
  * depend on the order of additions and break transitivity. Rules 3 and 4
  * form a second integer, lateness · (T + 1) + runs, compared when the first
- * ties; when every minute has a price, rule 4 folds into the first.
+ * ties. When every minute has a price, rule 4 folds into the first integer
+ * (one key, a third faster); with minRun, when minutes without a price exist
+ * but enough have one, the DP first runs on one key with those minutes
+ * barred, and only if that finds no plan on two keys (rule 1 then needs them).
  *
  * Modes and cost (n = minutes in the plan's horizon, at most 4320 = 72 h;
  * T = minutes to plan):
@@ -38,7 +41,8 @@
  *     (minutes placed, minutes left off) with two states, "off" and "on in a
  *     run already ≥ m". A new run enters by a block of exactly m minutes (a
  *     sliding sum), so each cell is O(1): (T + 1)(n − T + 1) cells, at most
- *     4.7 M (T = n / 2 = 2160), usually far fewer (T = 240 of 4320: 1 M).
+ *     4.7 M (T = n / 2 = 2160), usually far fewer (T = 240 of 4320: 1 M;
+ *     a daily window of 24 h: at most 0.5 M). Measured in bench/planner.ts.
  *     Two rows of values are kept (O(T) memory) and the decisions as 2 bits
  *     per cell (a byte each: at most 4.7 MB) for the reconstruction.
  *   The DPs run backwards; reading the decisions forwards, they take the
@@ -47,10 +51,13 @@
  * What the job needs: remaining = max(0, minutes − done). A run in progress
  * that has run e < minRun minutes goes on for min(minRun − e, minutes left)
  * minutes even beyond `remaining`: a new plan never cuts it shorter than
- * minRun (SPEC). With `contiguous`, the remaining minutes continue it.
+ * minRun (SPEC). With `contiguous`, the remaining minutes continue it. In a
+ * split plan with nothing running and remaining < minRun, the shortest run
+ * allowed is `remaining`: one short run rather than no plan. When the window
+ * holds fewer minutes than needed, every minute left is planned (`shortfall`).
  */
-import { costKeys, type CostKeys } from "./cost-keys";
-import { minuteGrid } from "./minutes";
+import { costKeys, oneKey, twoKeys, type CostKeys } from "./cost-keys";
+import { minuteGrid, type MinuteGrid } from "./minutes";
 import { planWithMinRun, type SplitPlan } from "./min-run";
 import { chooseTiedMinutes } from "./tied-minutes";
 import { ceilMinute, MINUTE_MS, type Goal, type Job, type PriceRow, type Run, type Window } from "./types";
@@ -99,14 +106,13 @@ export function planJob(request: PlanRequest): Plan {
     // Every minute left, or the remainder of a contiguous job continuing its run.
     on.fill(1, 0, need.total);
   } else if (need.total > 0) {
-    const keys = costKeys(grid, job.goal, need.total);
     if (job.contiguous) {
-      const start = cheapestWindow(keys, need.total);
+      const start = cheapestWindow(costKeys(grid, job.goal, need.total), need.total);
       on.fill(1, start, start + need.total);
+    } else if (need.shortestRun === 1) {
+      planCheapestMinutes(splitPlan(costKeys(grid, job.goal, need.total), need, on));
     } else {
-      const plan: SplitPlan = { keys, forced: need.keepRunning, total: need.total, running: need.running, on };
-      if (need.shortestRun === 1) planCheapestMinutes(plan);
-      else planWithMinRun(plan, need.shortestRun);
+      planSplitWithMinRun(grid, job.goal, need, on);
     }
   }
   let plannedMinutes = 0;
@@ -162,6 +168,24 @@ function wholeMinutes(value: number): number {
 
 function finiteOr(value: number | undefined, fallback: number): number {
   return typeof value === "number" && Number.isFinite(value) ? value : fallback;
+}
+
+function splitPlan(keys: CostKeys, need: Need, on: Uint8Array): SplitPlan {
+  return { keys, forced: need.keepRunning, total: need.total, running: need.running, on };
+}
+
+/**
+ * With minutes without a price but enough with one, the best plan usually
+ * needs none of them: try one key with those minutes barred, and only if no
+ * plan is possible without them, plan with two keys.
+ */
+function planSplitWithMinRun(grid: MinuteGrid, goal: Goal, need: Need, on: Uint8Array): void {
+  let knownFree = 0;
+  for (let i = need.keepRunning; i < grid.count; i += 1) knownFree += grid.known[i];
+  if (grid.knownCount === grid.count || knownFree >= need.total - need.keepRunning) {
+    if (planWithMinRun(splitPlan(oneKey(grid, goal, need.total), need, on), need.shortestRun)) return;
+  }
+  planWithMinRun(splitPlan(twoKeys(grid, goal, need.total), need, on), need.shortestRun);
 }
 
 /** The earliest start of the best run of `length` minutes (rules 1–3; one run, so rule 4 ties). */

@@ -46,7 +46,7 @@ export const ROWS_PROBLEM_CODES = [
   "overlap",
   /** `priceData` with a single row and no `end`: its length cannot be known. vars: `field`. */
   "lastRowWithoutEnd",
-  /** `payload.timezone` is not a time zone this runtime knows. vars: `value`. */
+  /** `payload.timezone` is not a time zone this runtime knows (a blank one counts as none). vars: `value`. */
   "badTimeZone",
 ] as const;
 
@@ -80,7 +80,8 @@ export function readPrices(payload: unknown): Outcome<PriceMessage, RowsProblemC
   const field: PriceField | undefined = isGiven(payload.prices) ? "prices" : isGiven(payload.priceData) ? "priceData" : undefined;
   if (field === undefined) return fail("noPrices");
   let timeZone: string | undefined;
-  if (isGiven(payload.timezone)) {
+  // A blank zone is no zone (a flow may clear the field rather than delete it).
+  if (isGiven(payload.timezone) && !(typeof payload.timezone === "string" && payload.timezone.trim() === "")) {
     if (!isValidTimeZone(payload.timezone)) return fail("badTimeZone", { value: preview(payload.timezone) });
     timeZone = canonicalTimeZone(payload.timezone);
   }
