@@ -78,8 +78,8 @@ describe("flatpeak-config: Test connection button", function () {
   });
 });
 
-describe("flatpeak-config: Test connection endpoint registration", function () {
-  it("is protected by the flatpeak-config.write permission", function () {
+describe("flatpeak-config: editor endpoint registration", function () {
+  it("registers Test connection and the location list, each protected by the flatpeak-config.write permission", function () {
     const routes: Array<{ path: string; handlers: unknown[] }> = [];
     const permissionCheck = (): void => undefined;
     const permissions: string[] = [];
@@ -96,9 +96,8 @@ describe("flatpeak-config: Test connection endpoint registration", function () {
     };
     flatpeakConfig(fakeRed);
 
-    routes.should.have.length(1);
-    routes[0].path.should.equal(ENDPOINT);
-    should(routes[0].handlers[0]).equal(permissionCheck);
-    permissions.should.eql(["flatpeak-config.write"]);
+    routes.map((route) => route.path).should.eql([ENDPOINT, "/flatpeak-config/locations"]);
+    for (const route of routes) should(route.handlers[0]).equal(permissionCheck);
+    permissions.should.eql(["flatpeak-config.write", "flatpeak-config.write"]);
   });
 });
