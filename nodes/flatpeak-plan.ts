@@ -252,7 +252,7 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
     }
 
     function switchMessage(on: boolean, input?: NodeMessageInFlow): NodeMessage {
-      return { ...(input ?? {}), payload: on, topic: "flatpeak/plan/switch" } as NodeMessage;
+      return { ...(input ?? {}), payload: on, topic: "flatpeak/plan/switch" };
     }
 
     function planMessage(): NodeMessage {
@@ -265,7 +265,7 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
       const runs = payload.runs.map((run) => ({ start: Date.parse(run.start), end: Date.parse(run.end) }));
       const window = { start: Date.parse(payload.window.start), end: Date.parse(payload.window.end) };
       const points = chartPoints(state.rows, window, runs, { price: t("chart.price"), plan: t("chart.plan") });
-      return { payload: points, topic: "flatpeak/plan/chart", flatpeak: { status: statusView().text } } as NodeMessage;
+      return { payload: points, topic: "flatpeak/plan/chart", flatpeak: { status: statusView().text } };
     }
 
     function showStatus(): void {

@@ -97,7 +97,7 @@ export = function registerFlatpeakPrice(RED: NodeAPI): void {
       } catch (err) {
         if (closing.signal.aborted) return done();
         const error = asFlatpeakError(err);
-        describeFailure(msg as NodeMessageInFlow & Record<string, unknown>, error);
+        describeFailure(msg, error);
         showFailure(error);
         done(error);
       }
@@ -183,7 +183,7 @@ export = function registerFlatpeakPrice(RED: NodeAPI): void {
         direction: payload.direction,
         location_id: payload.location_id,
       };
-      return { ...base, payload: row.price, topic: `flatpeak/${fetched.locationId}/price`, flatpeak: { price } } as NodeMessage;
+      return { ...base, payload: row.price, topic: `flatpeak/${fetched.locationId}/price`, flatpeak: { price } };
     }
 
     /** One timer, for the next row boundary of the latest rows: output 2 says the new price at that instant. */
