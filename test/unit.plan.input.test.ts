@@ -1,5 +1,5 @@
 import should from "should";
-import { EARLIEST_INSTANT, readInstant } from "../nodes/lib/plan/instants";
+import { EARLIEST_INSTANT, readInstant } from "../nodes/lib/instants";
 import { JOB_PROBLEM_CODES, PLAN_DEFAULTS, readJobSettings, readOneOffJob, type JobProblemCode } from "../nodes/lib/plan/job";
 import { preview } from "../nodes/lib/plan/problems";
 import { hasPrices, MAX_ROWS, mergeRows, readPrices, ROWS_PROBLEM_CODES, sanitizeRows, type RowsProblemCode } from "../nodes/lib/plan/rows";

@@ -4,7 +4,7 @@
  * never as an exception.
  */
 import type { NumericSetting } from "../settings";
-import { readInstant } from "./instants";
+import { readInstant } from "../instants";
 import { preview, type Outcome, type Problem } from "./problems";
 import { ceilMinute, floorMinute, GOALS, isoTime, MINUTE_MS, type Goal, type Job, type Window } from "./types";
 import { isWallTime, nominalWindowMinutes } from "./window";

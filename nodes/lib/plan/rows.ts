@@ -16,7 +16,7 @@
  * numbers (`"0.2431"`, `"-1.5e-2"`; some integrations send text): anything
  * else, `null` included, is refused rather than guessed.
  */
-import { readInstant } from "./instants";
+import { readInstant } from "../instants";
 import { isValidTimeZone, canonicalTimeZone } from "./time-zone";
 import { preview, type Outcome, type Problem } from "./problems";
 import { isoTime, type PriceRow } from "./types";

@@ -5,6 +5,7 @@
  * milliseconds inside and ISO 8601 UTC strings in the payload.
  */
 import type { PriceAnswer, PriceDirection, RawPriceRow } from "../client/dialects";
+import { readInstant } from "../instants";
 
 /** `loc_` and ASCII letters or digits (the docs' generic ID pattern). */
 const LOCATION_ID_PATTERN = /^loc_[A-Za-z0-9]{1,64}$/;
@@ -75,9 +76,6 @@ function usableRow(row: RawPriceRow): PriceRow | undefined {
   return { start, end, price, confidence };
 }
 
-/** An ISO 8601 date and time, with a zone (Z or an offset) or without one. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-
 /**
  * An instant from an ISO 8601 string. Flatpeak writes UTC with `Z`; a time
  * without a zone (as in some of its error bodies) is read as UTC too, never as
@@ -85,10 +83,7 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]
  */
 function instant(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;
-  const match = ISO_TIME.exec(value);
-  if (!match) return undefined;
-  const ms = Date.parse(match[1] ? value : `${value}Z`);
-  return Number.isFinite(ms) ? ms : undefined;
+  return readInstant(value) ?? readInstant(`${value}Z`);
 }
 
 /** The payload of output 1 for these rows; envelope fields Flatpeak left out are null. */

@@ -1,6 +1,6 @@
 /**
- * Reading a time a user sent: an ISO 8601 string that says its offset, epoch
- * milliseconds, or a Date. Pure; never throws.
+ * Reading a time from a message or an answer: an ISO 8601 string that says its
+ * offset, epoch milliseconds, or a Date. Pure; never throws.
  */
 
 /** Times before 2000 or from 2200 on are refused: a number that small is almost surely epoch seconds, not milliseconds. */
