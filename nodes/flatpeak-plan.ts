@@ -70,6 +70,8 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
     const read = readJobSettings(def as unknown as Record<string, unknown>);
     const settings = read.ok ? read.settings : undefined;
     let state: PlanState = { rows: [], ran: [], told: false };
+    /** The state as context held it, read once: an input before the start must not plan on (and save over) an empty state. */
+    let loaded: Promise<void> | undefined;
     let closed = false;
     /** Every change of state goes through this chain: inputs, timer and start never interleave. */
     let queue: Promise<unknown> = Promise.resolve();
@@ -101,9 +103,22 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
       RED.events.once("flows:started", startWhenFlowsRun);
     }
 
+    function load(): Promise<void> {
+      loaded ??= readContext(context, STATE_KEY, store).then(
+        (stored) => {
+          state = readState(stored);
+        },
+        (err: unknown) => {
+          loaded = undefined; // a store that failed once is asked again next time
+          throw err;
+        },
+      );
+      return loaded;
+    }
+
     async function start(): Promise<void> {
       try {
-        state = readState(await readContext(context, STATE_KEY, store));
+        await load();
         const now = Date.now();
         rollWindow(now);
         const fresh = !state.plan || state.plan.key !== planKey(now);
@@ -124,6 +139,7 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
       if (closed) return done();
       try {
         if (!settings) throw invalid(t, "errors.settings", read.ok ? undefined : read.problem);
+        await load();
         const now = Date.now();
         const update = readUpdate(msg, settings, now);
         if ("problem" in update) throw update.problem;
