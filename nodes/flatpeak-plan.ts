@@ -53,6 +53,8 @@ type Send = (msg: Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
 
 const STATE_KEY = "flatpeak-plan-state";
+/** A timer that wakes this long after its instant has missed time (a clock jump, a sleeping machine): plan again. */
+const LATE_MS = 60_000;
 /** Prices older than this are not needed for any window that is still open. */
 const KEEP_PRICES_MS = 26 * 3_600_000;
 
@@ -244,22 +246,29 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
       const change = nextChangeAfter(state.plan.runs, now);
       const next = Math.min(change ?? Number.POSITIVE_INFINITY, state.window.end);
       timer.armAt(next, () => {
-        queue = queue.then(() => onTime());
+        queue = queue.then(() => onTime(next));
       });
     }
 
-    /** At a change or a window's end: a new window is planned at once; then the switch follows the plan. */
-    async function onTime(): Promise<void> {
+    /**
+     * At a change or a window's end: a new window is planned at once; then the
+     * switch follows the plan. Woken well after its instant (the clock jumped
+     * forward, the machine slept), the node plans again: minutes it missed are
+     * not run, so the plan must find them elsewhere in the window.
+     */
+    async function onTime(due: number): Promise<void> {
       if (closed) return;
       try {
         const now = Date.now();
         const windowEnded = state.window !== undefined && now >= state.window.end;
+        const late = now - due > LATE_MS;
         rollWindow(now);
-        if (windowEnded) makePlan(now);
+        const replanned = windowEnded || late;
+        if (replanned) makePlan(now);
         const on = isOnAt(state.plan!.runs, now);
         const changed = switchTo(on, now);
         // The chart follows too: its status line says what runs now.
-        if (changed || windowEnded) node.send([changed ? switchMessage(on) : null, windowEnded ? planMessage() : null, chartMessage()]);
+        if (changed || replanned) node.send([changed ? switchMessage(on) : null, replanned ? planMessage() : null, chartMessage()]);
         await save();
         armTimer();
       } catch (err) {
