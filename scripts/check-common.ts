@@ -13,7 +13,7 @@
  *   KEEP_CHECK_DIRS=1   keep the temporary directories and print their paths
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY } from "../simulator/server";
@@ -27,6 +27,7 @@ import {
   request as httpRequest,
   settingsModule,
   sleep,
+  valueAt,
   waitForHttp,
   type HttpAnswer,
   type RequestOptions,
@@ -188,7 +189,7 @@ function writeSettings(userDir: string, port: number): string {
     flowFile: "flows.json",
     credentialSecret: CREDENTIAL_SECRET,
     logging: { console: { level: "info", metrics: false, audit: false } },
-    // "file" lets flatpeak watch keep its cursor across a restart (the package check restarts Node-RED).
+    // "file" lets flatpeak watch keep its cursor and flatpeak plan its plan across a restart (the package check restarts Node-RED).
     contextStorage: { default: { module: "memory" }, file: { module: "localfilesystem" } },
     editorTheme: { tours: false, projects: { enabled: false } },
     telemetry: { enabled: false, updateNotification: false },
@@ -256,6 +257,16 @@ export async function startNodeRed(userDir: string): Promise<NodeRed> {
   if (outcome.kind === "timeout") fail(`Node-RED's admin API did not answer within ${START_TIMEOUT_MS / 1000} s\n${tail(output)}`);
   ok(`admin API answers after ${(outcome.ms / 1000).toFixed(1)} s`);
   return nodeRed;
+}
+
+/** en-US texts of a node set, read from the package's own catalogs so that a check follows their wording: `text("label.name")`. */
+export function readCatalog(set: string): (key: string) => string {
+  const catalog = JSON.parse(readFileSync(join(REPO, "locales", "en-US", `${set}.json`), "utf8")) as Record<string, unknown>;
+  return (key) => {
+    const value = valueAt(catalog, `${set}.${key}`);
+    if (typeof value !== "string") throw new Error(`locales/en-US/${set}.json has no text for ${key}`);
+    return value;
+  };
 }
 
 export function tail(text: string, lines = 60): string {

@@ -16,10 +16,23 @@
  * with the mouse, deploys, and has the simulator make events arrive without a
  * click: a new event in its list (for the watch) and a signed webhook delivery,
  * then a redelivery, to Node-RED's http in URL (for the webhook). It reads the
- * Debug sidebar and the status under both nodes, and their help. Last it
- * checks that Menu → Export holds no secret. It saves the README screenshots
+ * Debug sidebar and the status under both nodes, and their help. Then prices
+ * and plans, on a flow tab of their own (added with the + on the tabs bar):
+ * drags "flatpeak price", "flatpeak plan" and three debug nodes onto it,
+ * checks both nodes on the canvas (icon, ports and their labels), picks the
+ * location in the price dialog from "List locations" (the simulator's
+ * locations with address, time zone and currency), checks the Hours ahead
+ * spinner against RED.settings.flatpeakPriceLimits, and in the plan dialog the
+ * spinners against RED.settings.flatpeakPlanLimits, the HH:MM window, minutes
+ * that do not fit the window, "In one run" hiding "Shortest run", the goal and
+ * store selects; wires price → plan and the debug nodes with the mouse,
+ * deploys, reads both statuses (the price now with its currency; "off · next
+ * HH:MM–HH:MM" or "on until HH:MM") and the Debug sidebar (prices, price now,
+ * the plan opened with a click), and their help. Last it checks that Menu →
+ * Export holds no secret. It saves the README screenshots
  * (docs/images/editor-flow.png, editor-config.png, editor-help.png) before the
- * source nodes are added, so that they show the event node alone.
+ * source nodes are added, so that they show the event node alone, and
+ * docs/images/editor-price-plan.png of the price and plan flow.
  *
  * Run with `npm run test:editor` (builds first). Env, besides those in
  * check-common.ts:
@@ -34,7 +47,8 @@ import { join, relative, resolve } from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { ERROR_CODES } from "../nodes/lib/client/errors";
 import { SAMPLES } from "../simulator/sample-events";
-import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type FlatpeakEvent, type Simulator } from "../simulator/server";
+import { PLAN_LIMITS } from "../nodes/lib/plan/job";
+import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, SIMULATOR_LOCATIONS, startSimulator, versionOf, type FlatpeakEvent, type SimLocation, type Simulator } from "../simulator/server";
 import {
   CheckFailure,
   JWT_PATTERN,
@@ -49,14 +63,16 @@ import {
   onCleanUp,
   packTarball,
   parseJson,
+  readCatalog,
   request,
   runCheck,
   section,
   startNodeRed,
   tail,
+  warn,
   type NodeRed,
 } from "./check-common";
-import { REPO, isRecord, sleep, valueAt } from "./support";
+import { REPO, isRecord, sleep } from "./support";
 
 const CHROMIUM = process.env.CHECK_CHROMIUM ?? "/usr/bin/chromium";
 const SCREENSHOT_DIR = resolve(process.env.CHECK_SCREENSHOT_DIR ?? join(REPO, "docs", "images"));
@@ -109,14 +125,25 @@ const STATUS_TIME = / · \d\d:\d\d:\d\d$/;
 /** One debug node per output, named after the port it listens to. */
 const DEBUG_NAMES = PORT_LABELS;
 
-function readCatalog(set: string): (key: string) => string {
-  const catalog = JSON.parse(readFileSync(join(REPO, "locales", "en-US", `${set}.json`), "utf8")) as Record<string, unknown>;
-  return (key) => {
-    const value = valueAt(catalog, `${set}.${key}`);
-    if (typeof value !== "string") throw new Error(`locales/en-US/${set}.json has no text for ${key}`);
-    return value;
-  };
-}
+const PRICE_TEXT = readCatalog("flatpeak-price");
+const PLAN_TEXT = readCatalog("flatpeak-plan");
+/** flatpeak price's Hours ahead (SPEC "Prices": default 24, 1–72). */
+const PRICE_HOURS = { default: 24, min: 1, max: 72 };
+/** The location picked from the list: import and export connected, Europe/London, GBP. */
+const PRICE_LOCATION = SIMULATOR_LOCATIONS.home;
+/** What the plan is set to in its dialog: 2 hours a night, no run shorter than 30 minutes (README, example 07). */
+const PLAN_SETTINGS = { minutes: "120", from: "22:00", until: "07:00", minRun: "30" };
+const PRICE_FLOW_NAME = "Prices and plan";
+/** The debug nodes of the price and plan flow, named after what they show. */
+const PRICE_DEBUG_NAMES = { prices: "prices", priceNow: "price now", plan: "plan" };
+/** The price and plan flow, on a tab of its own; debug nodes clear of the wires between price and plan. */
+const PRICE_LAYOUT = {
+  price: { x: 130, y: 160 },
+  plan: { x: 420, y: 160 },
+  debugPrices: { x: 420, y: 260 },
+  debugPriceNow: { x: 420, y: 330 },
+  debugPlan: { x: 680, y: 240 },
+};
 
 /** The text of a catalog entry up to its first `__placeholder__`. */
 function prefixOf(text: string): string {
@@ -140,6 +167,7 @@ interface EditorNode {
 }
 interface EditorApi {
   view: { scale(): number };
+  workspaces: { active(): string };
   nodes: {
     eachNode(cb: (node: EditorNode) => boolean | void): void;
     eachConfig(cb: (node: EditorNode) => boolean | void): void;
@@ -319,54 +347,61 @@ async function filterPalette(page: Page, text: string): Promise<void> {
   await page.keyboard.type(text, { delay: 20 });
 }
 
+/** Our node types in the palette, each with its palette label and its own icon (icons/<type>.svg). */
+const PALETTE_TYPES = ["flatpeak-event", "flatpeak-watch", "flatpeak-webhook", "flatpeak-price", "flatpeak-plan"];
+
 async function checkPaletteEntry(page: Page): Promise<void> {
   await filterPalette(page, "flatpeak");
   const entry = page.locator('.red-ui-palette-node[data-palette-type="flatpeak-event"]');
   await entry.waitFor({ state: "visible" });
   await steadyCentre(entry);
-  const info = await entry.evaluate((el) => ({
-    label: el.getAttribute("data-palette-label"),
-    text: (el.querySelector(".red-ui-palette-label")?.textContent ?? "").replace(/\s+/g, " ").trim(),
-    category: el.closest(".red-ui-palette-category")?.id,
-    header: el.closest(".red-ui-palette-category")?.querySelector(".red-ui-palette-header")?.textContent?.trim(),
-    icon: el.querySelector(".red-ui-palette-icon-container")?.getAttribute("data-palette-icon"),
-    background: el.querySelector<HTMLElement>(".red-ui-palette-icon")?.style.backgroundImage,
-    visible: [...document.querySelectorAll<HTMLElement>(".red-ui-palette-node")].filter((node) => node.offsetParent !== null).map((node) => node.getAttribute("data-palette-type")),
-  }));
-  expect(info.label === "flatpeak event" && info.text === "flatpeak event", `palette label is "${info.text}" (data-palette-label "${info.label}"), expected "flatpeak event"`);
-  expect(info.category === "red-ui-palette-container-flatpeak" && info.header === "flatpeak", `"flatpeak event" is in palette category ${info.category} ("${info.header}"), expected flatpeak`);
-  const ourTypes = ["flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
-  expect(JSON.stringify([...info.visible].sort()) === JSON.stringify(ourTypes), `filtering the palette for "flatpeak" shows ${JSON.stringify(info.visible)}, expected ${JSON.stringify(ourTypes)}`);
-  const sources = await page.evaluate(() =>
-    ["flatpeak-watch", "flatpeak-webhook"].map((type) => {
+  const entries = await page.evaluate((types) => {
+    const visible = [...document.querySelectorAll<HTMLElement>(".red-ui-palette-node")].filter((node) => node.offsetParent !== null).map((node) => node.getAttribute("data-palette-type"));
+    const shown = types.map((type) => {
       const el = document.querySelector(`.red-ui-palette-node[data-palette-type="${type}"]`);
       return {
+        type,
         label: el?.getAttribute("data-palette-label"),
         text: (el?.querySelector(".red-ui-palette-label")?.textContent ?? "").replace(/\s+/g, " ").trim(),
         category: el?.closest(".red-ui-palette-category")?.id,
+        header: el?.closest(".red-ui-palette-category")?.querySelector(".red-ui-palette-header")?.textContent?.trim(),
+        icon: el?.querySelector(".red-ui-palette-icon-container")?.getAttribute("data-palette-icon"),
+        background: el?.querySelector<HTMLElement>(".red-ui-palette-icon")?.style.backgroundImage,
       };
-    }),
-  );
-  const wanted = ["flatpeak watch", "flatpeak webhook"].map((label) => ({ label, text: label, category: "red-ui-palette-container-flatpeak" }));
-  expect(JSON.stringify(sources) === JSON.stringify(wanted), `the source nodes in the palette are ${JSON.stringify(sources)}, expected ${JSON.stringify(wanted)}`);
-  expect(info.icon === ICON_URL && info.background?.includes(ICON_URL), `palette icon is ${info.icon} (${info.background}), expected ${ICON_URL}`);
+    });
+    return { visible, shown };
+  }, PALETTE_TYPES);
+  expect(JSON.stringify([...entries.visible].sort()) === JSON.stringify([...PALETTE_TYPES].sort()), `filtering the palette for "flatpeak" shows ${JSON.stringify(entries.visible)}, expected ${JSON.stringify(PALETTE_TYPES)}`);
+  for (const shown of entries.shown) {
+    const label = shown.type.replace("-", " ");
+    expect(shown.label === label && shown.text === label, `palette label of ${shown.type} is "${shown.text}" (data-palette-label "${shown.label}"), expected "${label}"`);
+    expect(shown.category === "red-ui-palette-container-flatpeak" && shown.header === "flatpeak", `"${label}" is in palette category ${shown.category} ("${shown.header}"), expected flatpeak`);
+    const url = iconUrl(shown.type);
+    expect(shown.icon === url && shown.background?.includes(url), `the palette icon of "${label}" is ${shown.icon} (${shown.background}), expected its own ${url}`);
+  }
 
-  // The editor fetches the icon from Node-RED: it must be our file, and the browser must be able to draw it.
-  const served = await page.evaluate(async (url) => {
-    const answer = await fetch(url);
-    const text = await answer.text();
-    const image = new Image();
-    image.src = url;
-    const drawn = await image.decode().then(
-      () => image.naturalWidth > 0 && image.naturalHeight > 0,
-      () => false,
-    );
-    return { status: answer.status, type: answer.headers.get("content-type"), text, drawn };
-  }, ICON_URL);
-  const ours = readFileSync(join(REPO, "icons", iconFile("flatpeak-event")), "utf8");
-  expect(served.status === 200 && served.text === ours, `GET /${ICON_URL} from the editor answered HTTP ${served.status} with ${served.text.length} characters, not our icons/${iconFile("flatpeak-event")}`);
-  expect(served.drawn, `the browser cannot draw /${ICON_URL} (${served.type})`);
-  ok(`palette: "flatpeak event", "flatpeak watch" and "flatpeak webhook" in category "${info.header}", alone under the filter "flatpeak", icon /${ICON_URL} (our file, ${served.type}, drawable)`);
+  // The editor fetches each icon from Node-RED: it must be our file, and the browser must be able to draw it.
+  const kinds: string[] = [];
+  for (const type of PALETTE_TYPES) {
+    const url = iconUrl(type);
+    const served = await page.evaluate(async (iconPath) => {
+      const answer = await fetch(iconPath);
+      const text = await answer.text();
+      const image = new Image();
+      image.src = iconPath;
+      const drawn = await image.decode().then(
+        () => image.naturalWidth > 0 && image.naturalHeight > 0,
+        () => false,
+      );
+      return { status: answer.status, type: answer.headers.get("content-type"), text, drawn };
+    }, url);
+    const ours = readFileSync(join(REPO, "icons", iconFile(type)), "utf8");
+    expect(served.status === 200 && served.text === ours, `GET /${url} from the editor answered HTTP ${served.status} with ${served.text.length} characters, not our icons/${iconFile(type)}`);
+    expect(served.drawn, `the browser cannot draw /${url} (${served.type})`);
+    kinds.push(served.type ?? "?");
+  }
+  const labels = PALETTE_TYPES.map((type) => `"${type.replace("-", " ")}"`).join(", ");
+  ok(`palette: ${labels} in category "flatpeak", alone under the filter "flatpeak", each with its own icon /icons/${PKG}/<type>.svg (our files, ${[...new Set(kinds)].join(", ")}, drawable)`);
 }
 
 /** Drags a palette node onto the canvas with the mouse; the id of the node it made. */
@@ -481,17 +516,24 @@ async function addConfigNode(session: Session): Promise<void> {
 
   const refused = await testConnection(page, "flatpeak-test-failed");
   expect(refused.startsWith(prefixOf(CONFIG_TEXT("test.failed"))), `with a wrong key Test connection says "${refused}"`);
-  const loginStatuses = sim.stats.requests.filter((r) => r.route === "login").map((r) => r.status);
-  expect(loginStatuses.length === 1 && loginStatuses[0] === 403, `the simulator saw logins ${JSON.stringify(loginStatuses)}, expected one refused (403)`);
-  ok(`Test connection with a wrong key: "${refused}"`);
+  // API version empty (SPEC "API versions"): POST /auth/tokens first, and after its 401/403 GET /login once (which a busbar account does not have).
+  const logins = sim.stats.requests.filter((r) => r.route === "login").map((r) => `${r.method} ${r.path} ${String(r.status)}`);
+  const expectedLogins = ["POST /auth/tokens 403", "GET /login 404"];
+  expect(JSON.stringify(logins) === JSON.stringify(expectedLogins), `the simulator saw the logins ${JSON.stringify(logins)}, expected ${JSON.stringify(expectedLogins)} (both refused)`);
+  ok(`Test connection with a wrong key: "${refused}" (${logins.join(", then ")})`);
 
   await page.locator("#node-config-input-apiKey").fill(SIMULATOR_API_KEY);
   const connected = await testConnection(page, "flatpeak-test-ok");
   // The simulator issues test-mode keys (live_mode false), so the answer names the test mode.
-  expect(connected === CONFIG_TEXT("test.okTest"), `with the simulator's key Test connection says "${connected}", expected "${CONFIG_TEXT("test.okTest")}"`);
+  // Then where it logged in and the version Flatpeak named (the simulator speaks busbar by default).
+  const details = CONFIG_TEXT("test.details").replace("__route__", "POST /auth/tokens").replace("__version__", versionOf("busbar"));
+  const wantedText = `${CONFIG_TEXT("test.okTest")}\n${details}`;
+  expect(connected === wantedText, `with the simulator's key Test connection says ${JSON.stringify(connected)}, expected ${JSON.stringify(wantedText)}`);
   expect(sim.stats.requests.some((r) => r.route === "login" && r.status === 200), "the simulator saw no successful login from Test connection");
-  ok(`Test connection with the simulator's key: "${connected}"`);
+  ok(`Test connection with the simulator's key: "${connected.replace("\n", " / ")}"`);
 
+  // The whole answer in the picture: the tray scrolls to it, as it does for a person who scrolls down.
+  await page.locator("#node-config-test-result").scrollIntoViewIfNeeded();
   await calm(page);
   await screenshot(page, "editor-config.png", "the config dialog after a successful Test connection");
   await page.locator("#node-config-dialog-ok").click();
@@ -749,8 +791,8 @@ async function checkEventHelp(page: Page, id: string): Promise<void> {
   const help = await openHelpForNode(page, id, "flatpeak event");
   checkHelpSections(help, "flatpeak event");
   for (const label of PORT_LABELS) expect(help.text.toLowerCase().includes(label.toLowerCase()), `the flatpeak event help does not mention the output "${label}"`);
-  // The webhook node's refusals are listed in its own help.
-  const codes = Object.values(ERROR_CODES).filter((code) => !code.startsWith("FLATPEAK_WEBHOOK_"));
+  // The webhook node's refusals are listed in its own help, and FLATPEAK_NO_PRICES (prices only) in flatpeak price's.
+  const codes = Object.values(ERROR_CODES).filter((code) => !code.startsWith("FLATPEAK_WEBHOOK_") && code !== ERROR_CODES["no-prices"]);
   const missing = codes.filter((code) => !help.text.includes(code));
   expect(missing.length === 0, `the flatpeak event help does not list the error code(s) ${missing.join(", ")}`);
   expect(help.links.some((link) => link.startsWith("https://docs.flatpeak.com/")), "the flatpeak event help links to no Flatpeak docs");
@@ -803,20 +845,31 @@ async function scrollCanvasHome(page: Page): Promise<void> {
 
 /** A new source node on the canvas: its label, our icon, one input, one output, and the port tooltips from its catalog. */
 async function checkSourceOnCanvas(page: Page, id: string, label: string, ports: { input?: string; output: string }): Promise<void> {
+  await checkNodeOnCanvas(page, id, label.replace(" ", "-"), label, { input: ports.input, outputs: [ports.output] });
+}
+
+/** A new node on the canvas: its label, its own icon, one input, its outputs, and the port tooltips from its catalog. */
+async function checkNodeOnCanvas(page: Page, id: string, type: string, label: string, ports: { input?: string; outputs: string[] }): Promise<void> {
   const group = nodeGroup(page, id);
   const shown = ((await group.locator(".red-ui-flow-node-label-text").textContent()) ?? "").trim();
   const icon = await group.locator("image.red-ui-flow-node-icon").evaluate((el) => el.getAttributeNS("http://www.w3.org/1999/xlink", "href") ?? el.getAttribute("href"));
   const inputs = group.locator("> g.red-ui-flow-port-input");
   const outputs = group.locator("> g.red-ui-flow-port-output");
-  expect(shown === label, `the new ${label} node on the canvas is labelled "${shown}"`);
-  const wantedIcon = iconUrl(label.replace(" ", "-"));
-  expect(icon === wantedIcon, `the ${label} node shows the icon ${icon}, expected ${wantedIcon}`);
-  expect((await inputs.count()) === 1 && (await outputs.count()) === 1, `the ${label} node has ${await inputs.count()} input and ${await outputs.count()} output ports, expected 1 and 1`);
-  const output = await portTooltip(page, outputs.first());
-  expect(output === ports.output, `the ${label} output port's tooltip says "${output}", expected "${ports.output}"`);
+  expect(shown === label, `the new ${type} node on the canvas is labelled "${shown}", expected "${label}"`);
+  const wantedIcon = iconUrl(type);
+  expect(icon === wantedIcon, `the ${type} node shows the icon ${icon}, expected ${wantedIcon}`);
+  const counts = { inputs: await inputs.count(), outputs: await outputs.count() };
+  expect(counts.inputs === 1 && counts.outputs === ports.outputs.length, `the ${type} node has ${counts.inputs} input and ${counts.outputs} output ports, expected 1 and ${ports.outputs.length}`);
+  const tips: string[] = [];
+  for (const [index, wanted] of ports.outputs.entries()) {
+    const tip = await portTooltip(page, outputs.nth(index));
+    expect(tip === wanted, `the ${type} node's output ${index + 1} tooltip says "${tip}", expected "${wanted}"`);
+    tips.push(`"${tip}"`);
+  }
   const input = ports.input === undefined ? undefined : await portTooltip(page, inputs.first());
-  expect(input === ports.input, `the ${label} input port's tooltip says "${input}", expected "${ports.input}"`);
-  ok(`on the canvas: "${shown}" with our icon, 1 input and 1 output port; tooltips ${input === undefined ? "" : `input "${input}", `}output "${output}"`);
+  expect(input === ports.input, `the ${type} input port's tooltip says "${input}", expected "${ports.input}"`);
+  const plural = ports.outputs.length === 1 ? "" : "s";
+  ok(`on the canvas: "${shown}" with its own icon, 1 input and ${ports.outputs.length} output port${plural}; tooltips ${input === undefined ? "" : `input "${input}", `}output${plural} ${tips.join(", ")}`);
 }
 
 /** Each field's label in the open dialog is the catalog's `label.<field>`; the labels in field order. */
@@ -1089,7 +1142,397 @@ async function checkWebhookHelp(page: Page, id: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------
-// 7. Export.
+// 7. Prices and plans: flatpeak price → flatpeak plan on a flow of their own.
+
+interface PricePlanIds {
+  tab: string;
+  price: string;
+  plan: string;
+  /** Debug nodes: the prices (price output 1), the price now (price output 2), the plan (plan output 2). */
+  debugPrices: string;
+  debugPriceNow: string;
+  debugPlan: string;
+}
+
+/** Adds a flow tab with the "+" at the end of the tabs, and names it in its dialog (double-click on the tab); its id. */
+async function addFlowTab(page: Page, name: string): Promise<string> {
+  const active = (): Promise<string> => page.evaluate(() => (window as unknown as EditorWindow).RED.workspaces.active());
+  const before = await active();
+  await page.locator("#red-ui-workspace .red-ui-tab-button.red-ui-tabs-add > a").click();
+  const tab = await waitFor(active, (id) => id !== before, 3000);
+  expect(tab !== before, "the + at the end of the flow tabs opened no new flow");
+  await page.locator(`#red-ui-workspace-tabs li.red-ui-tab[id="red-ui-tab-${tab}"] a`).dblclick();
+  const field = page.locator("#node-input-name");
+  await field.waitFor({ state: "visible" });
+  await steadyCentre(page.locator("#node-dialog-ok"));
+  await field.fill(name);
+  await page.locator("#node-dialog-ok").click();
+  await field.waitFor({ state: "detached" });
+  const label = ((await page.locator(`#red-ui-workspace-tabs li.red-ui-tab[id="red-ui-tab-${tab}"] .red-ui-text-bidi-aware`).first().textContent()) ?? "").trim();
+  expect(label === name, `the new flow tab is called "${label}", expected "${name}"`);
+  await scrollCanvasHome(page);
+  ok(`added the flow "${name}" with the + on the tabs bar, named in its dialog`);
+  return tab;
+}
+
+/** The spinner's bounds, the runtime's table (RED.settings) and the spec must agree. */
+async function spinnerBounds(page: Page, field: string): Promise<{ min: unknown; max: unknown }> {
+  return page.evaluate((id) => {
+    const $ = (window as unknown as { $: (selector: string) => { spinner(method: string, key: string): unknown } }).$;
+    return { min: $(`#${id}`).spinner("option", "min"), max: $(`#${id}`).spinner("option", "max") };
+  }, field);
+}
+
+async function runtimeSetting(page: Page, name: string): Promise<unknown> {
+  return page.evaluate((key) => ((window as unknown as { RED: { settings: Record<string, unknown> } }).RED.settings[key]), name);
+}
+
+async function isMarkedInvalid(field: Locator): Promise<boolean> {
+  return field.evaluate((el) => el.classList.contains("input-error"));
+}
+
+/** Types `text` into the field and waits until the editor marks it (in)valid as expected; says whether it did. */
+async function typeAndJudge(page: Page, field: Locator, text: string, invalid: boolean): Promise<boolean> {
+  await typeInto(page, field, text);
+  return (await waitFor(() => isMarkedInvalid(field), (marked) => marked === invalid, 2000)) === invalid;
+}
+
+async function expectJudged(page: Page, fieldId: string, text: string, invalid: boolean, what: string): Promise<void> {
+  const judged = await typeAndJudge(page, page.locator(`#${fieldId}`), text, invalid);
+  expect(judged, `${what} "${text}" is ${invalid ? "not marked invalid" : "marked invalid"}`);
+}
+
+async function options(select: Locator): Promise<Array<{ value: string; text: string }>> {
+  return select.locator("option").evaluateAll((list) => list.map((option) => ({ value: (option as HTMLOptionElement).value, text: (option.textContent ?? "").trim() })));
+}
+
+/** A location's address as the list names it: its lines, city and post code. */
+function addressOf(location: SimLocation): string {
+  const { address_line1: line, city, post_code: postCode } = location.postal_address;
+  return [line, city, postCode].join(", ");
+}
+
+async function checkPriceDialog(session: Session, id: string): Promise<void> {
+  const { page, sim } = session;
+  await openEditDialog(page, id);
+  const labels = await checkFieldLabels(page, PRICE_TEXT, ["server", "location", "direction", "hours", "refresh", "name"], "flatpeak price");
+  await chooseAccount(page, "flatpeak price");
+  const placeholder = await page.locator("#node-input-location").getAttribute("placeholder");
+  expect(placeholder === PRICE_TEXT("placeholder.location"), `the Location field's placeholder is "${placeholder}"`);
+
+  // List locations: the runtime asks Flatpeak with the deployed account's saved key; the browser sends none.
+  const button = page.locator("#node-input-location-load");
+  expect(((await button.textContent()) ?? "").trim() === PRICE_TEXT("label.list"), `the button beside Location reads "${(await button.textContent())?.trim()}", expected "${PRICE_TEXT("label.list")}"`);
+  const listedBefore = sim.stats.locationRequests;
+  const [sent] = await Promise.all([page.waitForRequest((req) => req.url().endsWith("/flatpeak-config/locations") && req.method() === "POST"), button.click()]);
+  const body = sent.postData() ?? "";
+  expect(!hasSecret(body) && !body.includes(SIMULATOR_ACCOUNT_ID) && body.includes("__PWRD__"), `List locations sent ${body}: it must name the saved secrets, never carry them`);
+  const list = page.locator("#node-input-location-list");
+  await list.waitFor({ state: "visible" });
+  const all = Object.values(SIMULATOR_LOCATIONS);
+  const result = ((await page.locator("#node-input-location-result").textContent()) ?? "").trim();
+  expect(result === PRICE_TEXT("label.listed").replace("__count__", String(all.length)), `after List locations the dialog says "${result}"`);
+  const offered = await options(list);
+  const wanted = [
+    { value: "", text: PRICE_TEXT("label.choose") },
+    ...all.map((location) => ({ value: location.id, text: `${location.id} — ${addressOf(location)} · ${location.timezone} · ${location.currency_code}` })),
+  ];
+  expect(JSON.stringify(offered) === JSON.stringify(wanted), `the location list offers ${JSON.stringify(offered)}, expected ${JSON.stringify(wanted)}`);
+  expect(sim.stats.locationRequests > listedBefore, "the simulator saw no GET /locations for List locations");
+  await list.selectOption(PRICE_LOCATION.id);
+  const picked = await page.locator("#node-input-location").inputValue();
+  expect(picked === PRICE_LOCATION.id, `picking ${PRICE_LOCATION.id} from the list put "${picked}" into Location`);
+  ok(`flatpeak price dialog: ${labels.join(", ")}; "${PRICE_TEXT("label.list")}" (POST /flatpeak-config/locations with the saved key, not the key): "${result}", ${all.map((location) => `${location.id.slice(-4)} ${location.postal_address.city} ${location.timezone} ${location.currency_code}`).join("; ")}; picked ${PRICE_LOCATION.id} (${addressOf(PRICE_LOCATION)})`);
+
+  const direction = page.locator("#node-input-direction");
+  const directions = await options(direction);
+  const wantedDirections = [
+    { value: "IMPORT", text: PRICE_TEXT("label.import") },
+    { value: "EXPORT", text: PRICE_TEXT("label.export") },
+  ];
+  expect(JSON.stringify(directions) === JSON.stringify(wantedDirections) && (await direction.inputValue()) === "IMPORT", `Direction offers ${JSON.stringify(directions)} with ${await direction.inputValue()} chosen, expected ${JSON.stringify(wantedDirections)} with IMPORT`);
+
+  // Hours ahead: the bounds of the runtime's table (RED.settings.flatpeakPriceLimits), in the spinner and the validation.
+  const limits = (await runtimeSetting(page, "flatpeakPriceLimits")) as { hours?: { default?: number; min?: number; max?: number } } | undefined;
+  const hours = limits?.hours;
+  expect(hours?.default === PRICE_HOURS.default && hours.min === PRICE_HOURS.min && hours.max === PRICE_HOURS.max, `RED.settings.flatpeakPriceLimits is ${JSON.stringify(limits)}, expected hours ${JSON.stringify(PRICE_HOURS)} (SPEC)`);
+  const bounds = await spinnerBounds(page, "node-input-hours");
+  expect(bounds.min === hours.min && bounds.max === hours.max, `the Hours ahead spinner goes from ${String(bounds.min)} to ${String(bounds.max)}, expected ${hours.min}–${hours.max}`);
+  const hoursField = page.locator("#node-input-hours");
+  expect((await hoursField.inputValue()) === String(hours.default), `a new flatpeak price node's Hours ahead shows "${await hoursField.inputValue()}", expected ${hours.default}`);
+  expect((await rowText(page, "node-input-hours")).endsWith(PRICE_TEXT("label.hoursUnit")), `the unit after Hours ahead reads "${await rowText(page, "node-input-hours")}"`);
+  await expectJudged(page, "node-input-hours", String(hours.max + 1), true, "Hours ahead");
+  await expectJudged(page, "node-input-hours", String(hours.min - 1), true, "Hours ahead");
+  await expectJudged(page, "node-input-hours", String(hours.max), false, "Hours ahead");
+  // At the top, the spinner's up arrow stays there.
+  await page.locator(".form-row", { has: hoursField }).locator(".ui-spinner-up").click();
+  expect((await hoursField.inputValue()) === String(hours.max), `the spinner's up arrow took Hours ahead from ${hours.max} to ${await hoursField.inputValue()}`);
+  await expectJudged(page, "node-input-hours", String(hours.default), false, "Hours ahead");
+
+  const refresh = page.locator("#node-input-refresh");
+  expect((await refresh.getAttribute("type")) === "checkbox" && (await refresh.isChecked()), "Refresh is not a ticked checkbox on a new node");
+  expect((await rowText(page, "node-input-refresh")).endsWith(PRICE_TEXT("label.refreshText")), `the Refresh row reads "${await rowText(page, "node-input-refresh")}"`);
+  await page.locator("#node-dialog-ok").click();
+  await refresh.waitFor({ state: "detached" });
+  const node = await editorFields(page, id, ["server", "location", "direction", "hours", "refresh", "valid"]);
+  expect(node.server === (await configNodeId(page)) && node.location === PRICE_LOCATION.id && node.direction === "IMPORT" && Number(node.hours) === hours.default && node.refresh === true && node.valid !== false, `after Done the price node is ${JSON.stringify(node)}`);
+  ok(`Direction ${wantedDirections.map((option) => `"${option.text}"`).join(" / ")} (Import chosen); Hours ahead ${hours.default}, spinner ${bounds.min}–${bounds.max} as RED.settings.flatpeakPriceLimits, ${hours.max + 1} and ${hours.min - 1} marked invalid, the up arrow stops at ${hours.max}; Refresh ticked; Done`);
+}
+
+async function checkPlanDialog(page: Page, id: string): Promise<void> {
+  await openEditDialog(page, id);
+  const fields: Array<[string, string]> = [["minutes", "minutes"], ["from", "window"], ["contiguous", "contiguous"], ["minRun", "minRun"], ["goal", "goal"], ["store", "store"], ["name", "name"]];
+  const labels: string[] = [];
+  for (const [field, key] of fields) {
+    const shown = await labelText(page, `node-input-${field}`);
+    expect(shown === PLAN_TEXT(`label.${key}`), `the flatpeak plan dialog's ${field} label is "${shown}", expected "${PLAN_TEXT(`label.${key}`)}"`);
+    labels.push(shown);
+  }
+  await checkDefaults(page, { minutes: String(PLAN_LIMITS.minutes.default), from: "00:00", until: "00:00", minRun: String(PLAN_LIMITS.minRun.default), goal: "lowest", store: "", name: "" }, "flatpeak plan");
+  const windowRow = await rowText(page, "node-input-from");
+  expect(windowRow === `${PLAN_TEXT("label.window")} ${PLAN_TEXT("label.from")} ${PLAN_TEXT("label.until")}`, `the Window row reads "${windowRow}"`);
+
+  // The spinners' bounds: the runtime's table (RED.settings.flatpeakPlanLimits) is the one in nodes/lib/plan/job.ts.
+  const limits = (await runtimeSetting(page, "flatpeakPlanLimits")) as Record<string, { default?: number; min?: number; max?: number }> | undefined;
+  for (const key of ["minutes", "minRun"] as const) {
+    const wanted = PLAN_LIMITS[key];
+    const given = limits?.[key];
+    expect(given?.default === wanted.default && given.min === wanted.min && given.max === wanted.max, `RED.settings.flatpeakPlanLimits.${key} is ${JSON.stringify(given)}, expected ${JSON.stringify(wanted)}`);
+    const bounds = await spinnerBounds(page, `node-input-${key}`);
+    expect(bounds.min === wanted.min && bounds.max === wanted.max, `the ${key} spinner goes from ${String(bounds.min)} to ${String(bounds.max)}, expected ${wanted.min}–${wanted.max}`);
+    await expectJudged(page, `node-input-${key}`, String(wanted.max + 1), true, PLAN_TEXT(`label.${key}`));
+    await expectJudged(page, `node-input-${key}`, String(wanted.min - 1), true, PLAN_TEXT(`label.${key}`));
+    await expectJudged(page, `node-input-${key}`, String(wanted.default), false, PLAN_TEXT(`label.${key}`));
+  }
+  const { minutes: minutesLimits, minRun: minRunLimits } = PLAN_LIMITS;
+  ok(`flatpeak plan dialog: ${labels.join(", ")}; defaults ${PLAN_LIMITS.minutes.default} min, 00:00–00:00, split, shortest run ${PLAN_LIMITS.minRun.default}, lowest, default store; spinners ${minutesLimits.min}–${minutesLimits.max} and ${minRunLimits.min}–${minRunLimits.max} as RED.settings.flatpeakPlanLimits, values beyond them marked invalid`);
+
+  // The window: HH:MM on a 24-hour clock.
+  for (const [field, bad] of [["from", "25:00"], ["until", "7:00"], ["from", "12:60"]] as const) await expectJudged(page, `node-input-${field}`, bad, true, field);
+  await expectJudged(page, "node-input-from", "22:00", false, "from");
+  await expectJudged(page, "node-input-until", "23:00", false, "until");
+  // More minutes than the window holds: 90 in 22:00–23:00.
+  const minutesField = page.locator("#node-input-minutes");
+  const markedAtOnce = await typeAndJudge(page, minutesField, "90", true);
+  if (!markedAtOnce) {
+    warn(`Run for 90 minutes in the window 22:00–23:00 typed into the dialog is not marked invalid until Done (nodes/flatpeak-plan.html: the minutes validator reads the node's saved from/until, this.from/this.until, not the dialog's fields)`);
+    await page.locator("#node-dialog-ok").click();
+    await minutesField.waitFor({ state: "detached" });
+    const saved = await editorFields(page, id, ["minutes", "from", "until", "valid"]);
+    expect(saved.valid === false, `after Done with 90 minutes in 22:00–23:00 the node is ${JSON.stringify(saved)}, expected invalid`);
+    await nodeGroup(page, id).locator(".red-ui-flow-node-error").waitFor({ state: "visible" });
+    await openEditDialog(page, id);
+    expect(await waitFor(() => isMarkedInvalid(minutesField), (marked) => marked, 2000), "reopened with 90 minutes in 22:00–23:00, Run for is not marked invalid");
+    ok("after Done, 90 minutes in 22:00–23:00 make the node invalid (the red triangle on the canvas); reopened, Run for is marked invalid");
+  } else {
+    ok("Run for 90 minutes in 22:00–23:00 is marked invalid in the dialog");
+  }
+  await typeInto(page, page.locator("#node-input-until"), PLAN_SETTINGS.until);
+  if (markedAtOnce) {
+    await expectJudged(page, "node-input-minutes", PLAN_SETTINGS.minutes, false, PLAN_TEXT("label.minutes"));
+  } else {
+    // The same validator, the other way round: the saved window (22:00–23:00) still judges the new minutes until Done.
+    await typeInto(page, minutesField, PLAN_SETTINGS.minutes);
+    if (await waitFor(() => isMarkedInvalid(minutesField), (marked) => !marked, 1000)) {
+      warn(`... and Run for ${PLAN_SETTINGS.minutes} in ${PLAN_SETTINGS.from}–${PLAN_SETTINGS.until}, typed after that, stays marked invalid until Done (judged against the saved 22:00–23:00)`);
+    }
+  }
+  for (const field of ["from", "until"]) expect(!(await isMarkedInvalid(page.locator(`#node-input-${field}`))), `${field} is still marked invalid`);
+
+  // "In one run" hides the shortest run, which applies to split plans only.
+  const minRunRow = page.locator("#flatpeak-plan-minRun-row");
+  const contiguous = page.locator("#node-input-contiguous");
+  expect(!(await contiguous.isChecked()) && (await minRunRow.isVisible()), "on a new node In one run is ticked, or Shortest run is hidden");
+  await contiguous.check();
+  await minRunRow.waitFor({ state: "hidden" });
+  await contiguous.uncheck();
+  await minRunRow.waitFor({ state: "visible" });
+  await expectJudged(page, "node-input-minRun", PLAN_SETTINGS.minRun, false, PLAN_TEXT("label.minRun"));
+
+  const goals = await options(page.locator("#node-input-goal"));
+  const wantedGoals = [
+    { value: "lowest", text: PLAN_TEXT("label.lowest") },
+    { value: "highest", text: PLAN_TEXT("label.highest") },
+  ];
+  expect(JSON.stringify(goals) === JSON.stringify(wantedGoals), `Run when offers ${JSON.stringify(goals)}, expected ${JSON.stringify(wantedGoals)}`);
+  // The stores of settings.js (check-common.ts sets up "file" beside the default one), after the default store.
+  const stores = await options(page.locator("#node-input-store"));
+  expect(stores[0]?.value === "" && stores[0].text === PLAN_TEXT("label.defaultStore") && stores.some((store) => store.value === "file"), `the Plan store select offers ${JSON.stringify(stores)}, expected "${PLAN_TEXT("label.defaultStore")}" first and the "file" store of settings.js`);
+  await page.locator("#node-dialog-ok").click();
+  await minutesField.waitFor({ state: "detached" });
+  const node = await editorFields(page, id, ["minutes", "from", "until", "contiguous", "minRun", "goal", "store", "valid"]);
+  const wanted = { minutes: Number(PLAN_SETTINGS.minutes), from: PLAN_SETTINGS.from, until: PLAN_SETTINGS.until, contiguous: false, minRun: Number(PLAN_SETTINGS.minRun), goal: "lowest", store: "" };
+  const saved: Record<string, unknown> = { ...node, minutes: Number(node.minutes), minRun: Number(node.minRun) };
+  expect(Object.entries(wanted).every(([key, value]) => saved[key] === value) && node.valid !== false, `after Done the plan node is ${JSON.stringify(node)}, expected ${JSON.stringify(wanted)}`);
+  await nodeGroup(page, id).locator(".red-ui-flow-node-error").waitFor({ state: "hidden" });
+  ok(`from "25:00", until "7:00" and "12:60" marked invalid; In one run hides Shortest run; Run when ${wantedGoals.map((goal) => `"${goal.text}"`).join(" / ")}; Plan store offers ${stores.map((store) => `"${store.text}"`).join(", ")}; set Run for ${PLAN_SETTINGS.minutes} min, ${PLAN_SETTINGS.from}–${PLAN_SETTINGS.until}, Shortest run ${PLAN_SETTINGS.minRun}; Done`);
+}
+
+async function buildPricePlan(session: Session): Promise<PricePlanIds> {
+  const { page } = session;
+  section("9. Prices and plans: flatpeak price → flatpeak plan on a flow of their own (mouse and keyboard)");
+  const tab = await step(session, "a new flow tab", () => addFlowTab(page, PRICE_FLOW_NAME));
+  const debugPrices = await step(session, "drag a debug node for the prices", () => dragFromPalette(page, "debug", "debug", PRICE_LAYOUT.debugPrices));
+  const debugPriceNow = await step(session, "drag a debug node for the price now", () => dragFromPalette(page, "debug", "debug", PRICE_LAYOUT.debugPriceNow));
+  const debugPlan = await step(session, "drag a debug node for the plan", () => dragFromPalette(page, "debug", "debug", PRICE_LAYOUT.debugPlan));
+  const price = await step(session, "drag flatpeak price onto the canvas", () => dragFromPalette(page, "flatpeak-price", "flatpeak", PRICE_LAYOUT.price));
+  await step(session, "flatpeak price on the canvas", () =>
+    checkNodeOnCanvas(page, price, "flatpeak-price", "flatpeak price", { input: PRICE_TEXT("label.input"), outputs: [PRICE_TEXT("label.prices"), PRICE_TEXT("label.priceNow")] }),
+  );
+  const plan = await step(session, "drag flatpeak plan onto the canvas", () => dragFromPalette(page, "flatpeak-plan", "flatpeak", PRICE_LAYOUT.plan));
+  await step(session, "flatpeak plan on the canvas", () =>
+    checkNodeOnCanvas(page, plan, "flatpeak-plan", `flatpeak plan: ${PLAN_LIMITS.minutes.default} min`, {
+      input: PLAN_TEXT("label.input"),
+      outputs: ["switch", "plan", "chart"].map((key) => PLAN_TEXT(`label.${key}`)),
+    }),
+  );
+  await step(session, "name the debug nodes", async () => {
+    for (const [id, name] of [[debugPrices, PRICE_DEBUG_NAMES.prices], [debugPriceNow, PRICE_DEBUG_NAMES.priceNow], [debugPlan, PRICE_DEBUG_NAMES.plan]]) await nameNode(page, id, name);
+    ok(`named the debug nodes ${Object.values(PRICE_DEBUG_NAMES).join(", ")} in their dialogs`);
+  });
+  await step(session, "flatpeak price dialog", () => checkPriceDialog(session, price));
+  await step(session, "flatpeak plan dialog", () => checkPlanDialog(page, plan));
+  await step(session, "price and plan wires", async () => {
+    await wire(page, price, 0, plan);
+    await wire(page, price, 0, debugPrices);
+    await wire(page, price, 1, debugPriceNow);
+    await wire(page, plan, 1, debugPlan);
+    const label = ((await nodeGroup(page, plan).locator(".red-ui-flow-node-label-text").textContent()) ?? "").trim();
+    const wantedLabel = `flatpeak plan: ${PLAN_SETTINGS.minutes} min ${PLAN_SETTINGS.from}–${PLAN_SETTINGS.until}`;
+    expect(label === wantedLabel, `the plan node is labelled "${label}", expected "${wantedLabel}"`);
+    ok(`wired with the mouse: flatpeak price (prices) → "${label}" and a debug node; price now → a debug node; plan output 2 → a debug node`);
+  });
+  return { tab, price, plan, debugPrices, debugPriceNow, debugPlan };
+}
+
+/** The price now as the status shows it ("0.1566 GBP · 23:58:02"), from the catalog's status.price. */
+function priceStatusPattern(currency: string): RegExp {
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = escape(PRICE_TEXT("status.price")).replace("__price__", "(-?\\d+(?:\\.\\d+)?)").replace("__currency__", escape(currency)).replace("__time__", "\\d\\d:\\d\\d:\\d\\d");
+  return new RegExp(`^${pattern}$`);
+}
+
+/** What the plan node's status may say (catalog status.*): on until, off and the next run, or (in a window's last minute) done. */
+function planStatusPatterns(): RegExp[] {
+  const time = "\\d\\d:\\d\\d";
+  const pattern = (key: string): RegExp => new RegExp(`^${PLAN_TEXT(key).replace(/__\w+__/g, time)}$`);
+  return [pattern("status.onUntil"), pattern("status.offNext"), pattern("status.offDone")];
+}
+
+async function runPricePlan(session: Session, ids: PricePlanIds): Promise<void> {
+  const { page, red, sim } = session;
+  section("10. Deploy; the prices, the price now and the plan arrive by themselves");
+  await step(session, "deploy flatpeak price and flatpeak plan", async () => {
+    await page.locator("#red-ui-tab-debug-link-button").click();
+    await page.locator("#red-ui-sidebar-debug-clear").click();
+    await waitFor(() => readDebugMessages(page), (list) => list.length === 0, 3000);
+    await waitForNotificationsToClose(page);
+    await page.locator("#red-ui-header-button-deploy").click();
+    await page.locator(".red-ui-notification-success", { hasText: "Successfully deployed" }).waitFor();
+    const nodes = (parseJson(await request(`${red.url}/flows`, { headers: { Accept: "application/json" } }), "GET /flows") as unknown[]).filter(isRecord);
+    const price = nodes.find((node) => node.id === ids.price);
+    const plan = nodes.find((node) => node.id === ids.plan);
+    const wires = (node: Record<string, unknown> | undefined): string => JSON.stringify((node?.wires as string[][] | undefined)?.map((port) => [...port].sort()));
+    expect(price?.z === ids.tab && price.location === PRICE_LOCATION.id && price.refresh === true && wires(price) === JSON.stringify([[ids.plan, ids.debugPrices].sort(), [ids.debugPriceNow]]), `the deployed price node is ${JSON.stringify(price)}`);
+    expect(plan?.z === ids.tab && Number(plan.minutes) === Number(PLAN_SETTINGS.minutes) && plan.from === PLAN_SETTINGS.from && wires(plan) === JSON.stringify([[], [ids.debugPlan], []]), `the deployed plan node is ${JSON.stringify(plan)}`);
+    ok(`Deploy: "Successfully deployed"; the runtime has flatpeak price (${PRICE_LOCATION.id}, refresh) → flatpeak plan (${PLAN_SETTINGS.minutes} min, ${PLAN_SETTINGS.from}–${PLAN_SETTINGS.until}) on "${PRICE_FLOW_NAME}"`);
+  });
+  await step(session, "the status under flatpeak price and flatpeak plan", async () => {
+    const pricePattern = priceStatusPattern(PRICE_LOCATION.currency_code);
+    const price = await waitForStatus(page, ids.price, (status) => pricePattern.test(status.text), UI_TIMEOUT_MS, "flatpeak price");
+    expect(price.shape === "red-ui-flow-node-status-dot-green", `the price status "${price.text}" is on ${price.shape}, expected a green dot`);
+    const patterns = planStatusPatterns();
+    const plan = await waitForStatus(page, ids.plan, (status) => patterns.some((pattern) => pattern.test(status.text)), UI_TIMEOUT_MS, "flatpeak plan");
+    const on = patterns[0].test(plan.text);
+    expect(plan.shape === (on ? "red-ui-flow-node-status-dot-green" : "red-ui-flow-node-status-ring-grey"), `the plan status "${plan.text}" is on ${plan.shape}, expected ${on ? "a green dot" : "a grey ring (a complete plan)"}`);
+    expect(sim.stats.requests.some((r) => r.route === "prices" && r.body?.location_id === PRICE_LOCATION.id && r.status === 200), "the simulator answered no prices request for the price node");
+    ok(`status: flatpeak price "${price.text}" (green dot), flatpeak plan "${plan.text}" (${on ? "green dot" : "grey ring"})`);
+  });
+  await step(session, "the Debug sidebar: prices, price now, plan", async () => {
+    const topics = { prices: `flatpeak/${PRICE_LOCATION.id}/prices`, priceNow: `flatpeak/${PRICE_LOCATION.id}/price`, plan: "flatpeak/plan" };
+    const about = (list: DebugMessage[], topic: string): DebugMessage[] => list.filter((msg) => msg.topic.startsWith(`${topic} `));
+    // At deploy the plan node sends its plan before any prices came (averagePrice null), then the plan from the prices.
+    const fromPrices = (msg: DebugMessage): boolean => /averagePrice: \d/.test(msg.payload);
+    const seen = await waitFor(
+      () => readDebugMessages(page),
+      (list) => about(list, topics.prices).length > 0 && about(list, topics.priceNow).length > 0 && about(list, topics.plan).some(fromPrices),
+      UI_TIMEOUT_MS,
+    );
+    const prices = about(seen, topics.prices)[0];
+    const now = about(seen, topics.priceNow)[0];
+    const from = (msg: DebugMessage | undefined, name: string): boolean => msg?.node === `node: ${name}`;
+    const plans = about(seen, topics.plan);
+    expect(from(prices, PRICE_DEBUG_NAMES.prices) && from(now, PRICE_DEBUG_NAMES.priceNow) && plans.every((msg) => from(msg, PRICE_DEBUG_NAMES.plan)), `the Debug sidebar's messages came from the wrong debug nodes: ${JSON.stringify(seen)}`);
+    const plan = await expandDebugMessage(page, seen.findIndex((msg) => msg.topic.startsWith(`${topics.plan} `) && fromPrices(msg)));
+    expect(prices?.payload.includes(`currency: "${PRICE_LOCATION.currency_code}"`) && prices.payload.includes(`timezone: "${PRICE_LOCATION.timezone}"`), `the prices in the Debug sidebar read ${JSON.stringify(prices)} (all: ${JSON.stringify(seen)})`);
+    const status = await nodeStatus(page, ids.price);
+    const shownPrice = priceStatusPattern(PRICE_LOCATION.currency_code).exec(status.text)?.[1];
+    expect(now !== undefined && /^-?\d+(\.\d+)?$/.test(now.payload) && Number(now.payload) === Number(shownPrice), `the price now in the Debug sidebar is ${JSON.stringify(now)}; the status shows "${status.text}"`);
+    expect(plan.includes("runs: array[") && plan.includes("complete: true") && plan.includes(`timezone: "${PRICE_LOCATION.timezone}"`), `the plan in the Debug sidebar, opened, reads ${JSON.stringify(plan)}`);
+    ok(`Debug sidebar: the prices ("${prices.topic.split(" ")[0]}", ${PRICE_LOCATION.currency_code}, ${PRICE_LOCATION.timezone}), the price now ${now.payload} (as the status), the plan, opened with a click: complete, runs, ${PRICE_LOCATION.timezone}; each from its debug node`);
+  });
+  await step(session, "screenshot of the price and plan flow", () => screenshotPricePlan(page));
+}
+
+/** Opens the `index`th message of the Debug sidebar with a click on its arrow, as a person reads a whole object; its text. */
+async function expandDebugMessage(page: Page, index: number): Promise<string> {
+  expect(index >= 0, "no such message in the Debug sidebar");
+  const message = page.locator(".red-ui-debug-msg").nth(index);
+  await message.locator(".red-ui-debug-msg-object-handle").first().click();
+  await message.locator(".red-ui-debug-msg-object-key", { hasText: "complete" }).first().waitFor();
+  return ((await message.locator(".red-ui-debug-msg-payload").textContent()) ?? "").replace(/\s+/g, " ");
+}
+
+async function checkPriceHelp(page: Page, id: string): Promise<void> {
+  const help = await openHelpForNode(page, id, "flatpeak price");
+  checkHelpSections(help, "flatpeak price");
+  const fields = ["location", "list", "direction", "hours", "refresh"].map((field) => PRICE_TEXT(`label.${field}`));
+  checkHelpNamesLabels(help, "flatpeak price", fields);
+  const properties = ["location", "payload", "topic", "flatpeak.price"];
+  const missing = properties.filter((property) => !help.properties.includes(property));
+  expect(missing.length === 0, `the flatpeak price help does not list the propert(ies) ${missing.join(", ")} (lists ${help.properties.join(", ")})`);
+  for (const port of [PRICE_TEXT("label.prices"), PRICE_TEXT("label.priceNow")]) expect(help.text.toLowerCase().includes(port), `the flatpeak price help does not name the output "${port}"`);
+  const codes = [ERROR_CODES["no-prices"], ERROR_CODES["invalid-input"]];
+  const unlisted = codes.filter((code) => !help.text.includes(code));
+  expect(unlisted.length === 0, `the flatpeak price help does not explain the error code(s) ${unlisted.join(", ")}`);
+  ok(`Help sidebar for the selected flatpeak price node: ${help.headings.join(", ")}; explains ${fields.join(", ")}; ${properties.join(", ")}; ${codes.join(", ")}`);
+}
+
+async function checkPlanHelp(page: Page, id: string): Promise<void> {
+  const help = await openHelpForNode(page, id, "flatpeak plan");
+  checkHelpSections(help, "flatpeak plan");
+  const fields = ["minutes", "from", "until", "contiguous", "minRun", "store"].map((field) => PLAN_TEXT(`label.${field}`));
+  // The goal by the words of its choice ("prices are highest (export, discharge)").
+  const goal = PLAN_TEXT("label.highest").split(" (")[0];
+  checkHelpNamesLabels(help, "flatpeak plan", [...fields, goal]);
+  const properties = ["payload.prices", "payload.priceData", "payload.timezone", "job", "payload", "flatpeak.status"];
+  const missing = properties.filter((property) => !help.properties.includes(property));
+  expect(missing.length === 0, `the flatpeak plan help does not list the propert(ies) ${missing.join(", ")} (lists ${help.properties.join(", ")})`);
+  const code = ERROR_CODES["invalid-input"];
+  expect(help.text.includes(code), `the flatpeak plan help does not explain ${code}`);
+  ok(`Help sidebar for the selected flatpeak plan node: ${help.headings.join(", ")}; explains ${fields.join(", ")}, "${goal}"; ${properties.join(", ")}; ${code}`);
+}
+
+async function checkPricePlanHelp(session: Session, ids: PricePlanIds): Promise<void> {
+  const { page } = session;
+  section("11. Help sidebar for flatpeak price and flatpeak plan");
+  await step(session, "help for flatpeak price", () => checkPriceHelp(page, ids.price));
+  await step(session, "help for flatpeak plan", () => checkPlanHelp(page, ids.plan));
+}
+
+/** The price → plan flow with both statuses, and the Debug sidebar with the prices, the price now and the plan. */
+async function screenshotPricePlan(page: Page): Promise<void> {
+  await filterPalette(page, "flatpeak");
+  await page.locator('.red-ui-palette-node[data-palette-type="flatpeak-plan"]').waitFor({ state: "visible" });
+  await clearSelection(page);
+  await centreFlow(page);
+  await waitForNotificationsToClose(page);
+  await calm(page);
+  await screenshot(page, "editor-price-plan.png", "flatpeak price → flatpeak plan with their statuses, and the prices, the price now and the plan in the Debug sidebar");
+}
+
+// ---------------------------------------------------------------------------
+// 12. Export.
 
 async function checkExport(session: Session): Promise<void> {
   const { page, sim } = session;
@@ -1111,7 +1554,7 @@ async function checkExport(session: Session): Promise<void> {
   expect(Array.isArray(nodes), "the exported flow is not a JSON array");
   const list = (nodes as unknown[]).filter(isRecord);
   const types = list.map((node) => String(node.type));
-  for (const type of ["tab", "inject", "flatpeak-event", "flatpeak-config", "debug", "flatpeak-watch", "http in", "flatpeak-webhook"]) expect(types.includes(type), `the export of all flows has no ${type} node (types: ${types.join(", ")})`);
+  for (const type of ["tab", "inject", "flatpeak-event", "flatpeak-config", "debug", "flatpeak-watch", "http in", "flatpeak-webhook", "flatpeak-price", "flatpeak-plan"]) expect(types.includes(type), `the export of all flows has no ${type} node (types: ${types.join(", ")})`);
   const withCredentials = list.filter((node) => "credentials" in node).map((node) => `${String(node.type)} ${String(node.id)}`);
   expect(withCredentials.length === 0, `exported nodes carry credentials: ${withCredentials.join(", ")}`);
   const secrets: Array<[string, boolean]> = [
@@ -1282,13 +1725,11 @@ async function runSources(session: Session, ids: FlowIds, sources: SourceIds): P
   await step(session, "a webhook delivery", () => webhookSendsDelivery(session, sources));
 }
 
-async function checkSourceHelpAndExport(session: Session, sources: SourceIds): Promise<void> {
+async function checkSourceHelp(session: Session, sources: SourceIds): Promise<void> {
   const { page } = session;
   section("8. Help sidebar for the source nodes");
   await step(session, "help for flatpeak watch", () => checkWatchHelp(page, sources.watch));
   await step(session, "help for flatpeak webhook", () => checkWebhookHelp(page, sources.webhook));
-  section("9. Export");
-  await step(session, "export", () => checkExport(session));
 }
 
 function checkNoPageProblems(session: Session): void {
@@ -1329,9 +1770,14 @@ async function main(): Promise<void> {
   await checkHelp(session, ids);
   const sources = await buildSources(session, ids);
   await runSources(session, ids, sources);
-  await checkSourceHelpAndExport(session, sources);
+  await checkSourceHelp(session, sources);
+  const pricePlan = await buildPricePlan(session);
+  await runPricePlan(session, pricePlan);
+  await checkPricePlanHelp(session, pricePlan);
+  section("12. Export");
+  await step(session, "export", () => checkExport(session));
 
-  section("10. Clean up");
+  section("13. Clean up");
   checkNoPageProblems(session);
   await browser.close();
   const ending = await red.stop();

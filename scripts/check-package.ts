@@ -2,16 +2,25 @@
  * Packaging smoke test: packs the package with `npm pack`, installs the
  * tarball into a fresh Node-RED user directory (production dependencies only,
  * no TypeScript), starts a real Node-RED on it and checks what only a real
- * install shows: the editor html, help, message catalogs and icon are found
- * beside the compiled .js, both node sets load (CommonJS/`default` handling,
- * runtime dependencies present), credentials are registered at run time and
- * survive a deploy, and a deployed flow fetches events from the simulator.
+ * install shows: the editor html, help, message catalogs and icons are found
+ * beside the compiled .js (each node type's own icons/<type>.svg), every node
+ * set loads (CommonJS/`default` handling, runtime dependencies present), the
+ * examples are listed (06–08 with the price and plan nodes), credentials are
+ * registered at run time and survive a deploy, and a deployed flow fetches
+ * events from the simulator.
  * Then the event sources as a user runs them: flatpeak watch with its cursor in
  * a localfilesystem store across a real Node-RED restart (the events made while
  * it was down sent once, oldest first), and flatpeak webhook behind a real
  * `http in` node (Node-RED 4.1+: verified, redelivery dropped, bad signature and
  * stale timestamp refused; older Node-RED: the "body already parsed" answer).
- * The version matrix runs this on Node-RED 3.1 and 5 as well.
+ * Prices and plans: flatpeak price (busbar POST /prices at deploy) → flatpeak
+ * plan, every output seen through debug nodes that write one JSON line each to
+ * Node-RED's console; and a plan node with a one-off msg.job in the
+ * localfilesystem store across the same restart: its state in
+ * context/<tab>/<node>.json, then, with no input, the state for now, the same
+ * plan and the same status again (any Node-RED: the job comes through an http
+ * in node with a parsed JSON body). The version matrix runs this on Node-RED
+ * 3.1 and 5 as well.
  *
  * Run with `npm run test:package` (builds first). Env: see check-common.ts
  * (CHECK_NODE_BINARY, CHECK_NODE_RED_DIR, KEEP_CHECK_DIRS).
@@ -21,7 +30,7 @@ import { builtinModules } from "node:module";
 import { join, posix } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { SAMPLES } from "../simulator/sample-events";
-import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
+import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, SIMULATOR_LOCATIONS, startSimulator, type Simulator } from "../simulator/server";
 import {
   MANIFEST,
   PKG,
@@ -36,6 +45,7 @@ import {
   onCleanUp,
   packTarball,
   parseJson,
+  readCatalog,
   request,
   run,
   runCheck,
@@ -47,7 +57,9 @@ import {
 } from "./check-common";
 import { REPO, isRecord, sleep, valueAt } from "./support";
 
-const TYPES = ["flatpeak-config", "flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
+const TYPES = ["flatpeak-config", "flatpeak-event", "flatpeak-watch", "flatpeak-webhook", "flatpeak-price", "flatpeak-plan"];
+/** The node types with a palette entry, each with its own icon `icons/<type>.svg`. */
+const FLOW_TYPES = TYPES.filter((type) => type !== "flatpeak-config");
 
 // ---------------------------------------------------------------------------
 // 1. The tarball.
@@ -192,6 +204,8 @@ async function checkCatalogs(red: NodeRed): Promise<void> {
     "flatpeak-config": ["flatpeak-config.label.apiKey", "flatpeak-config.errors.notFound", "flatpeak-config.validation.baseUrl"],
     "flatpeak-watch": ["flatpeak-watch.label.interval", "flatpeak-watch.status.polled"],
     "flatpeak-webhook": ["flatpeak-webhook.label.tolerance", "flatpeak-webhook.errors.badSignature"],
+    "flatpeak-price": ["flatpeak-price.label.location", "flatpeak-price.label.list", "flatpeak-price.status.price", "flatpeak-price.errors.invalidMsgLocation"],
+    "flatpeak-plan": ["flatpeak-plan.label.minutes", "flatpeak-plan.label.chart", "flatpeak-plan.status.offNext", "flatpeak-plan.chart.plan", "flatpeak-plan.problems.jobImpossible"],
   };
   for (const [set, keys] of Object.entries(expectations)) {
     const namespace = `${PKG}/${set}`;
@@ -217,6 +231,15 @@ async function checkIcon(red: NodeRed): Promise<void> {
     expect(answer.body.equals(expected), `GET /icons/${PKG}/${icon} is not our file (${answer.body.length} bytes, expected ${expected.length}): icons/ is not beside the .js and a core icon is served instead`);
     ok(`GET /icons/${PKG}/${icon}: our ${expected.length} bytes`);
   }
+  // Each node's palette icon is its own, named after its type, and the editor html asks for that one.
+  const html = (await request(`${red.url}/nodes`, { headers: { Accept: "text/html" } })).text;
+  for (const type of FLOW_TYPES) {
+    expect(existsSync(join(REPO, "icons", `${type}.svg`)), `icons/${type}.svg does not exist: ${type} has no icon of its own`);
+    const definition = html.slice(html.search(new RegExp(`registerType\\(\\s*["']${type}["']`)));
+    const icon = /\bicon\s*:\s*["']([^"']+)["']/.exec(definition)?.[1];
+    expect(icon === `${type}.svg`, `the editor registers ${type} with the icon ${String(icon)}, expected ${type}.svg`);
+  }
+  ok(`each node type registers its own served icon: ${FLOW_TYPES.map((type) => `icons/${type}.svg`).join(", ")}`);
 }
 
 async function checkExamples(red: NodeRed): Promise<void> {
@@ -254,14 +277,47 @@ async function checkExamples(red: NodeRed): Promise<void> {
   }
   ok(`examples listed and readable through the library API: ${examples.join(", ")}`);
   if (!usedTypes.has("flatpeak-event")) warn("no example uses flatpeak-event (the Flow Library scorecard check N02 will fail)");
+  await checkPriceAndPlanExamples(red, examples);
+}
+
+/** The examples of the price and plan nodes (README, "Examples"): listed, and using the nodes they are about. */
+const PRICE_PLAN_EXAMPLES: Array<[string, string[]]> = [
+  ["06 ", ["flatpeak-price"]],
+  ["07 ", ["flatpeak-price", "flatpeak-plan"]],
+  ["08 ", ["flatpeak-price", "flatpeak-plan"]],
+];
+
+async function checkPriceAndPlanExamples(red: NodeRed, examples: string[]): Promise<void> {
+  const folder = encodeURIComponent(PKG);
+  const listing = parseJson(await request(`${red.url}/library/examples/flows/${folder}`, { headers: { Accept: "application/json" } }), "examples listing");
+  const listed = (Array.isArray(listing) ? listing : []).filter(isRecord).map((entry) => String(entry.fn));
+  const found: string[] = [];
+  for (const [prefix, types] of PRICE_PLAN_EXAMPLES) {
+    const name = listed.find((fn) => fn.startsWith(prefix));
+    expect(name !== undefined, `Node-RED lists no example starting with "${prefix}" (lists ${JSON.stringify(listed)}; examples/ holds ${JSON.stringify(examples)})`);
+    const flow = await request(`${red.url}/library/examples/flows/${folder}/${encodeURIComponent(name)}`);
+    const nodes = (parseJson(flow, `example ${name}`) as unknown[]).filter(isRecord);
+    const missing = types.filter((type) => !nodes.some((node) => node.type === type));
+    expect(missing.length === 0, `example "${name}" has no ${missing.join(" or ")} node`);
+    if (types.includes("flatpeak-plan")) {
+      // flatpeak price's prices output (1) feeds flatpeak plan, as the README describes.
+      const plans = new Set(nodes.filter((node) => node.type === "flatpeak-plan").map((node) => node.id));
+      const wired = nodes.some((node) => node.type === "flatpeak-price" && Array.isArray(node.wires) && Array.isArray(node.wires[0]) && (node.wires[0] as unknown[]).some((id) => plans.has(id)));
+      expect(wired, `example "${name}" does not wire flatpeak price's output 1 to flatpeak plan`);
+    }
+    found.push(`"${name}" (${types.join(" → ")})`);
+  }
+  ok(`price and plan examples listed: ${found.join(", ")}`);
 }
 
 // Deploy and run a flow.
 
 const CONFIG_ID = "fpcheckconfig";
 
+const FLOW_TAB = "fpchecktab";
+
 function buildFlow(simulatorUrl: string): unknown[] {
-  const z = "fpchecktab";
+  const z = FLOW_TAB;
   const nodes: Array<Record<string, unknown>> = [
     { id: z, type: "tab", label: "package check" },
     {
@@ -303,6 +359,7 @@ function buildFlow(simulatorUrl: string): unknown[] {
     },
     response("response-error", z),
     ...eventSourceNodes(z),
+    ...pricePlanNodes(z),
   ];
   // The runtime treats a node on a tab without x/y as a config node, so place every flow node.
   return nodes.map((node, index) => (node.z ? { x: 150 + 200 * (index % 4), y: 60 + 60 * Math.floor(index / 4), ...node } : node));
@@ -341,6 +398,81 @@ function eventSourceNodes(z: string): Array<Record<string, unknown>> {
     // Refused deliveries are caught, as a user's flow would: they are answered, not logged as errors.
     { id: "catch-webhook", z, type: "catch", name: "", scope: ["webhook-check"], uncaught: false, wires: [["webhook-refused"]] },
     { id: "webhook-refused", z, type: "debug", name: "webhook-refused", active: true, tosidebar: false, console: true, tostatus: false, complete: "error.code", targetType: "msg", wires: [] },
+  ];
+}
+
+// The price and plan nodes.
+
+/** flatpeak price → flatpeak plan, deployed: the simulator's home location (import and export, Europe/London, GBP). */
+const PRICE_LOCATION = SIMULATOR_LOCATIONS.home;
+/** The location the restart path fetches: another one, so that its requests tell it apart from the refreshing node's. */
+const KEPT_LOCATION = SIMULATOR_LOCATIONS.flat;
+const PRICE_ZONE = "Europe/London";
+const PLAN_MINUTES = 60;
+const PLAN_JOB_PATH = "/fp-plan-job";
+/** The node whose plan must outlive a restart of Node-RED, and the context store it keeps the plan in. */
+const KEPT_PLAN_ID = "plan-kept";
+const PLAN_STORE = "file";
+const PLAN_STATE_KEY = "flatpeak-plan-state";
+const PLAN_TEXT = readCatalog("flatpeak-plan");
+
+/** The hour `hours` after the present one, `HH:00` on the clocks of `zone`. */
+function wallHourFromNow(hours: number, zone: string): string {
+  const hour = Number(new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", hourCycle: "h23" }).format(Date.now()));
+  return `${String((hour + hours) % 24).padStart(2, "0")}:00`;
+}
+
+/** `HH:MM` of an instant on the clocks of `zone` (how the plan node's status names times). */
+function wallTime(iso: string, zone: string): string {
+  return new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(Date.parse(iso));
+}
+
+/**
+ * A debug node that writes one line of JSON to Node-RED's console for each
+ * message (`[debug:<id>] {...}`): how the check sees what a node sent. The
+ * expression picks the properties that matter (a message from http in carries
+ * req and res, which must not be serialised).
+ */
+function jsonSeen(id: string, z: string, expression = `$string({"topic": topic, "payload": payload})`): Record<string, unknown> {
+  return { id, z, type: "debug", name: id, active: true, tosidebar: false, console: true, tostatus: false, complete: expression, targetType: "jsonata", wires: [] };
+}
+
+/**
+ * Two paths:
+ * - flatpeak price (home, refresh: fetches at deploy) → flatpeak plan (a daily
+ *   window of 3 hours from the next hour on, default store); every output to a
+ *   debug node (seen-prices, seen-price-now, seen-plan-switch, seen-plan,
+ *   seen-plan-chart).
+ * - POST /fp-plan-job (a one-off job as JSON) → msg.job → flatpeak price
+ *   (flat, refresh off: fetches on input only, so nothing reaches the plan
+ *   after a restart) → flatpeak plan "plan-kept" (store "file") → seen-kept-switch,
+ *   seen-kept-plan; a status node on plan-kept → seen-kept-status.
+ */
+function pricePlanNodes(z: string): Array<Record<string, unknown>> {
+  const plan = (id: string, settings: Record<string, unknown>, wires: string[][]): Record<string, unknown> => ({
+    id, z, type: "flatpeak-plan", name: "", minutes: PLAN_MINUTES, from: "00:00", until: "00:00", contiguous: false, minRun: 0, goal: "lowest", store: "", ...settings, wires,
+  });
+  const price = (id: string, location: string, refresh: boolean, wires: string[][]): Record<string, unknown> => ({
+    id, z, type: "flatpeak-price", name: id, server: CONFIG_ID, location, direction: "IMPORT", hours: 24, refresh, wires,
+  });
+  return [
+    price("price-check", PRICE_LOCATION.id, true, [["plan-check", "seen-prices"], ["seen-price-now"]]),
+    plan("plan-check", { from: wallHourFromNow(1, PRICE_ZONE), until: wallHourFromNow(4, PRICE_ZONE) }, [["seen-plan-switch"], ["seen-plan"], ["seen-plan-chart"]]),
+    jsonSeen("seen-prices", z),
+    jsonSeen("seen-price-now", z, `$string({"topic": topic, "payload": payload, "price": flatpeak.price})`),
+    jsonSeen("seen-plan-switch", z),
+    jsonSeen("seen-plan", z),
+    jsonSeen("seen-plan-chart", z, `$string({"topic": topic, "series": $distinct(payload.series), "points": $count(payload), "status": flatpeak.status})`),
+
+    { id: "in-plan-job", z, type: "http in", url: PLAN_JOB_PATH, method: "post", upload: false, swaggerDoc: "", wires: [["job-from-body", "response-plan-job"]] },
+    response("response-plan-job", z),
+    { id: "job-from-body", z, type: "change", name: "", rules: [{ t: "set", p: "job", pt: "msg", to: "payload", tot: "msg" }], wires: [["price-on-input"]] },
+    price("price-on-input", KEPT_LOCATION.id, false, [[KEPT_PLAN_ID], []]),
+    plan(KEPT_PLAN_ID, { store: PLAN_STORE }, [["seen-kept-switch"], ["seen-kept-plan"], []]),
+    jsonSeen("seen-kept-switch", z),
+    jsonSeen("seen-kept-plan", z),
+    { id: "status-kept", z, type: "status", name: "", scope: [KEPT_PLAN_ID], wires: [["seen-kept-status"]] },
+    jsonSeen("seen-kept-status", z, "status.text"),
   ];
 }
 
@@ -514,6 +646,188 @@ async function checkWebhookWithParsedBody(red: NodeRed, sim: Simulator, url: str
   ok(`Node-RED ${red.version} has no "Do not parse request body": the webhook answers 500 FLATPEAK_WEBHOOK_BODY_PARSED and sends nothing`);
 }
 
+// 5d. flatpeak price → flatpeak plan; a plan kept across a Node-RED restart.
+
+/** The JSON values the debug node `name` wrote to Node-RED's console (see jsonSeen), in order. */
+function jsonSeenBy(output: string, name: string): unknown[] {
+  return [...output.matchAll(new RegExp(`\\[debug:${name}\\] (.*)$`, "gm"))].map((match) => {
+    try {
+      return JSON.parse(match[1]) as unknown;
+    } catch {
+      return match[1];
+    }
+  });
+}
+
+/** The status texts the debug node `name` wrote (a status node's `status.text`), in order. */
+function textSeenBy(output: string, name: string): string[] {
+  return [...output.matchAll(new RegExp(`\\[debug:${name}\\] (.*)$`, "gm"))].map((match) => match[1]);
+}
+
+interface Seen {
+  topic?: unknown;
+  payload?: unknown;
+  price?: unknown;
+}
+
+interface PlanSeen {
+  window: { start: string; end: string };
+  runs: Array<{ start: string; end: string }>;
+  minutes: number;
+  averagePrice: number | null;
+  baselinePrice: number | null;
+  saving: number | null;
+  complete: boolean;
+  timezone: string;
+}
+
+function seenMessages(output: string, name: string): Seen[] {
+  return jsonSeenBy(output, name).filter(isRecord);
+}
+
+function plansSeen(output: string, name: string): PlanSeen[] {
+  return seenMessages(output, name).map((msg) => msg.payload).filter(isRecord) as unknown as PlanSeen[];
+}
+
+async function waitForValue<T>(what: string, read: () => T | undefined, red: NodeRed, timeoutMs = 30_000): Promise<T> {
+  let value: T | undefined;
+  await waitUntil(what, () => (value = read()) !== undefined, red, timeoutMs);
+  return value as T;
+}
+
+/** The plan's shape and its promises (SPEC "Plans", output 2): whole-minute runs inside the window, sorted, the minutes asked for. */
+function checkPlanShape(plan: PlanSeen, what: string, minutes: number): number {
+  const text = JSON.stringify(plan);
+  expect(Array.isArray(plan.runs) && plan.runs.length > 0, `${what} has no runs: ${text}`);
+  expect(plan.complete === true, `${what} is not complete (the prices cover the whole window): ${text}`);
+  expect(plan.timezone === PRICE_ZONE, `${what} has timezone ${String(plan.timezone)}, expected ${PRICE_ZONE}: ${text}`);
+  const window = { start: Date.parse(plan.window?.start), end: Date.parse(plan.window?.end) };
+  let total = 0;
+  let last = window.start;
+  for (const run of plan.runs) {
+    const start = Date.parse(run.start);
+    const end = Date.parse(run.end);
+    expect(start % 60_000 === 0 && end % 60_000 === 0 && start < end, `${what}: run ${JSON.stringify(run)} is not whole minutes`);
+    expect(start >= last && end <= window.end, `${what}: run ${JSON.stringify(run)} is outside the window or out of order: ${text}`);
+    total += (end - start) / 60_000;
+    last = end;
+  }
+  expect(total === minutes && plan.minutes === minutes, `${what} runs ${total} minutes and says ${plan.minutes}, expected ${minutes}: ${text}`);
+  expect(typeof plan.averagePrice === "number" && typeof plan.baselinePrice === "number" && plan.averagePrice <= plan.baselinePrice + 1e-9, `${what}: averagePrice ${plan.averagePrice} is not a price at or below baselinePrice ${plan.baselinePrice}`);
+  return Date.parse(plan.runs[0].start);
+}
+
+async function checkPricePlan(red: NodeRed, sim: Simulator, from: number): Promise<void> {
+  const output = (): string => red.output().slice(from);
+  const prices = await waitForValue("flatpeak price sending the prices (output 1) after deploy", () => seenMessages(output(), "seen-prices")[0], red);
+  const payload = prices.payload as Record<string, unknown>;
+  const rows = Array.isArray(payload?.prices) ? (payload.prices as Array<Record<string, unknown>>) : [];
+  expect(
+    prices.topic === `flatpeak/${PRICE_LOCATION.id}/prices` && payload.location_id === PRICE_LOCATION.id && payload.direction === "IMPORT" && payload.currency === PRICE_LOCATION.currency_code && payload.timezone === PRICE_ZONE,
+    `flatpeak price output 1 is ${JSON.stringify(prices).slice(0, 500)}`,
+  );
+  const priceData = Array.isArray(payload.priceData) ? (payload.priceData as Array<Record<string, unknown>>) : [];
+  expect(rows.length > 0 && priceData.length === rows.length && rows.every((row, i) => row.start === priceData[i].start && row.price === priceData[i].value), `flatpeak price output 1: prices and priceData differ: ${JSON.stringify(payload).slice(0, 500)}`);
+  const priceRequest = sim.stats.requests.find((r) => r.route === "prices" && r.body?.location_id === PRICE_LOCATION.id);
+  expect(priceRequest?.method === "POST" && priceRequest.path === "/prices" && priceRequest.status === 200, `the simulator saw no busbar POST /prices for ${PRICE_LOCATION.id}: ${JSON.stringify(priceRequest)}`);
+  ok(`flatpeak price (refresh, deployed): busbar POST /prices → output 1 "${String(prices.topic)}": ${rows.length} rows in ${String(payload.currency)}, ${PRICE_ZONE}, priceData alike`);
+
+  const now = await waitForValue("flatpeak price sending the price now (output 2)", () => seenMessages(output(), "seen-price-now")[0], red);
+  const row = now.price as Record<string, unknown> | undefined;
+  const covering = rows.find((r) => r.start === row?.start && r.end === row?.end);
+  expect(now.topic === `flatpeak/${PRICE_LOCATION.id}/price` && typeof now.payload === "number" && covering?.price === now.payload && row?.currency === PRICE_LOCATION.currency_code, `flatpeak price output 2 is ${JSON.stringify(now)}`);
+  ok(`flatpeak price output 2: the price now ${String(now.payload)} ${String(row?.currency)} (the row ${String(row?.start)}–${String(row?.end)})`);
+
+  // At deploy the plan node plans without prices (the state for now); the plan that counts is the one made from them.
+  const plan = await waitForValue("flatpeak plan sending a plan made from the prices (output 2)", () => plansSeen(output(), "seen-plan").find((p) => p.complete === true), red);
+  const firstRun = checkPlanShape(plan, "the plan from flatpeak price", PLAN_MINUTES);
+  const windowFrom = wallTime(plan.window.start, PRICE_ZONE);
+  // The node's from is the hour after the one the flow was made in (the hour may have turned since; a from in the hour the clocks skip starts an hour later).
+  const expectedFrom = [0, 1, 2].map((hours) => wallHourFromNow(hours, PRICE_ZONE));
+  expect(expectedFrom.includes(windowFrom), `the plan's window starts at ${windowFrom} ${PRICE_ZONE}, not at the node's from (${expectedFrom.join(" or ")})`);
+  ok(`flatpeak plan output 2: complete, ${plan.runs.length} run(s) of ${plan.minutes} min in the window ${plan.window.start}–${plan.window.end} (from ${windowFrom} ${PRICE_ZONE}), average ${plan.averagePrice} vs timer ${plan.baselinePrice}, timezone ${plan.timezone}`);
+
+  const switches = seenMessages(output(), "seen-plan-switch");
+  expect(switches.length >= 2 && switches.every((msg) => msg.topic === "flatpeak/plan/switch" && typeof msg.payload === "boolean"), `flatpeak plan output 1 sent ${JSON.stringify(switches)}`);
+  if (firstRun > Date.now() + 60_000) expect(switches.at(-1)?.payload === false, `flatpeak plan output 1 says ${String(switches.at(-1)?.payload)} while its first run starts at ${plan.runs[0].start}`);
+  const chart = await waitForValue("flatpeak plan sending chart points (output 3)", () => jsonSeenBy(output(), "seen-plan-chart").filter(isRecord).find((msg) => Array.isArray(msg.series) && msg.series.length === 2), red);
+  const series = [PLAN_TEXT("chart.price"), PLAN_TEXT("chart.plan")];
+  expect(JSON.stringify(chart.series) === JSON.stringify(series) && Number(chart.points) > 0 && typeof chart.status === "string" && chart.status.length > 0, `flatpeak plan output 3 is ${JSON.stringify(chart)}`);
+  ok(`flatpeak plan output 1: ${switches.map((msg) => String(msg.payload)).join(", ")} (at deploy, then with the plan); output 3: ${String(chart.points)} chart points of ${series.map((name) => `"${name}"`).join(" and ")}, status "${chart.status}"`);
+}
+
+/** The plan node's status while off before its next run (status.offNext), on the prices' clocks. */
+function offNextText(plan: PlanSeen): string {
+  const next = plan.runs.find((run) => Date.parse(run.start) > Date.now());
+  expect(next, `the plan has no run ahead: ${JSON.stringify(plan)}`);
+  return PLAN_TEXT("status.offNext").replace("__from__", wallTime(next.start, PRICE_ZONE)).replace("__until__", wallTime(next.end, PRICE_ZONE));
+}
+
+function keptPriceRequests(sim: Simulator): number {
+  return sim.stats.requests.filter((r) => r.route === "prices" && r.body?.location_id === KEPT_LOCATION.id).length;
+}
+
+/**
+ * A one-off job by message (msg.job, with the prices flatpeak price fetched for
+ * it): 60 minutes between an hour from now and six hours from now. The plan
+ * node keeps it in the file store; the check notes the plan it sent.
+ */
+async function checkKeptPlanBeforeRestart(red: NodeRed, sim: Simulator): Promise<PlanSeen> {
+  const now = Date.now();
+  const job = { minutes: PLAN_MINUTES, from: new Date(now + 3_600_000).toISOString(), until: new Date(now + 6 * 3_600_000).toISOString() };
+  const windowStart = new Date(Math.ceil((now + 3_600_000) / 60_000) * 60_000).toISOString();
+  const switchesBefore = seenMessages(red.output(), "seen-kept-switch").length;
+  const answer = await request(`${red.url}${PLAN_JOB_PATH}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(job) });
+  expect(answer.status === 200, `POST ${PLAN_JOB_PATH} answered HTTP ${answer.status}: ${answer.text.slice(0, 300)}`);
+  const plan = await waitForValue("flatpeak plan (file store) sending the plan for the one-off job", () => plansSeen(red.output(), "seen-kept-plan").find((p) => p.window?.start === windowStart), red);
+  checkPlanShape(plan, "the one-off job's plan", PLAN_MINUTES);
+  expect(Date.parse(plan.window.end) === Math.floor(Date.parse(job.until) / 60_000) * 60_000, `the one-off job's window is ${JSON.stringify(plan.window)}, expected ${windowStart} until ${job.until} (whole minutes)`);
+  expect(keptPriceRequests(sim) === 1, `flatpeak price (refresh off) made ${keptPriceRequests(sim)} price requests for ${KEPT_LOCATION.id}, expected one, for the job's message`);
+  await waitUntil("flatpeak plan sending the switch for the job's plan", () => seenMessages(red.output(), "seen-kept-switch").length > switchesBefore, red);
+  const switched = seenMessages(red.output(), "seen-kept-switch").at(-1);
+  expect(switched?.payload === false, `with the job's first run at ${plan.runs[0].start} flatpeak plan output 1 sent ${JSON.stringify(switched)}, expected false`);
+  const status = offNextText(plan);
+  await waitUntil(`the plan node's status "${status}"`, () => textSeenBy(red.output(), "seen-kept-status").at(-1) === status, red);
+  ok(`POST ${PLAN_JOB_PATH} {minutes: ${job.minutes}, from: +1 h, until: +6 h} → msg.job → flatpeak price → flatpeak plan (store "${PLAN_STORE}"): plan ${JSON.stringify(plan.runs)}, switch false, status "${status}"`);
+  return plan;
+}
+
+/** Node-RED wrote the plan node's context to the file store when it stopped: context/<tab>/<node>.json. */
+function checkPlanOnDisk(userDir: string, plan: PlanSeen): void {
+  const file = join(userDir, "context", FLOW_TAB, `${KEPT_PLAN_ID}.json`);
+  expect(existsSync(file), `${file} does not exist: the plan node's state is not in the file store (context files: ${listFiles(join(userDir, "context")).join(", ") || "none"})`);
+  const stored = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  const state = stored[PLAN_STATE_KEY] as Record<string, unknown> | undefined;
+  expect(isRecord(state), `context/${FLOW_TAB}/${KEPT_PLAN_ID}.json has no ${PLAN_STATE_KEY} (keys: ${Object.keys(stored).join(", ")})`);
+  const kept = valueAt(state, "plan.payload") as PlanSeen | undefined;
+  expect(isDeepStrictEqual(kept?.runs, plan.runs) && isDeepStrictEqual(kept?.window, plan.window), `the stored plan is ${JSON.stringify(kept)}, not the one sent: ${JSON.stringify(plan)}`);
+  const oneOff = valueAt(state, "oneOff.window") as { start?: unknown; end?: unknown } | undefined;
+  expect(oneOff?.start === Date.parse(plan.window.start) && oneOff.end === Date.parse(plan.window.end), `the stored one-off job's window is ${JSON.stringify(oneOff)}`);
+  expect(Array.isArray(state.rows) && state.rows.length > 0 && state.timeZone === PRICE_ZONE && state.told === false, `the stored state lacks the prices, the zone or the switch: ${JSON.stringify(state).slice(0, 300)}`);
+  ok(`the plan is in the file store: context/${FLOW_TAB}/${KEPT_PLAN_ID}.json holds ${PLAN_STATE_KEY} (the one-off job, ${state.rows.length} price rows, ${PRICE_ZONE}, the plan's runs, told off)`);
+}
+
+/** After the restart, with no input at all: the state for now on output 1, the same plan on output 2, the same status. */
+async function checkKeptPlanAfterRestart(red: NodeRed, sim: Simulator, plan: PlanSeen, priceRequestsBefore: number): Promise<void> {
+  const sent = await waitForValue("flatpeak plan sending its stored plan after the restart", () => plansSeen(red.output(), "seen-kept-plan")[0], red);
+  expect(isDeepStrictEqual(sent, plan), `after the restart flatpeak plan sent ${JSON.stringify(sent)}; before it, ${JSON.stringify(plan)}`);
+  const switched = await waitForValue("flatpeak plan sending the state for now after the restart", () => seenMessages(red.output(), "seen-kept-switch")[0], red);
+  const on = plan.runs.some((run) => Date.parse(run.start) <= Date.now() && Date.now() < Date.parse(run.end));
+  expect(switched.payload === on, `after the restart flatpeak plan output 1 sent ${JSON.stringify(switched)}, expected ${String(on)} (runs ${JSON.stringify(plan.runs)})`);
+  const status = offNextText(plan);
+  await waitUntil(`the plan node's status "${status}" after the restart`, () => textSeenBy(red.output(), "seen-kept-status").includes(status), red);
+  expect(keptPriceRequests(sim) === priceRequestsBefore, `flatpeak price (refresh off) fetched ${KEPT_LOCATION.id} after the restart: the plan node got new input`);
+  ok(`after the restart, with no input: flatpeak plan sent the state for now (${String(switched.payload)}) and the same plan (runs ${JSON.stringify(sent.runs)}); status "${status}"`);
+}
+
+/** Later in the run: still one plan and one switch since the restart (nothing planned again). */
+function checkKeptPlanQuiet(red: NodeRed): void {
+  const plans = plansSeen(red.output(), "seen-kept-plan").length;
+  const switches = seenMessages(red.output(), "seen-kept-switch").length;
+  expect(plans === 1 && switches === 1, `since the restart flatpeak plan sent ${plans} plans and ${switches} switch messages, expected one each`);
+  ok("since the restart flatpeak plan sent one plan and one switch message, nothing more");
+}
+
 async function checkCredentialsKept(red: NodeRed): Promise<void> {
   const answer = await request(`${red.url}/credentials/flatpeak-config/${CONFIG_ID}`, { headers: { Accept: "application/json" } });
   expect(answer.status === 200, `GET /credentials/flatpeak-config/${CONFIG_ID} answered HTTP ${answer.status}`);
@@ -545,7 +859,7 @@ async function checkNoSecretsStored(red: NodeRed, userDir: string): Promise<void
  * them), and no secret anywhere.
  */
 function checkNodeRedOutput(output: string, expectedErrorsFrom: number): void {
-  const ours = /node-red-contrib-flatpeak|flatpeak-(config|event|watch|webhook)/;
+  const ours = /node-red-contrib-flatpeak|flatpeak-(config|event|watch|webhook|price|plan)/;
   const bad = /error|not registered|does not exist|version_mismatch|cannot be loaded|\[warn\]/i;
   const expected = /\[error\] \[flatpeak-event:fp-check event\] .*(evt_doesNotExist000|not-an-id)/;
   const problems: string[] = [];
@@ -597,24 +911,32 @@ async function main(): Promise<void> {
   await checkIcon(red);
   await checkExamples(red);
 
-  section("5b. Deploy a flow and run it");
+  section("5b. Deploy a flow and run it: flatpeak event, flatpeak price → flatpeak plan");
+  const deployedFrom = red.output().length;
   await deployFlow(red, sim);
   await checkCredentialsKept(red);
   await checkFlowRuns(red, sim);
+  // Before the error checks, which count the simulator's requests: the price node's first fetch is done by then.
+  await checkPricePlan(red, sim, deployedFrom);
   const provokedFrom = red.output().length;
   await checkFlowErrors(red, sim);
   await checkNoSecretsStored(red, userDir);
 
-  section("5c. Event sources: flatpeak watch across a Node-RED restart, flatpeak webhook through http in");
+  section("5c. Across a Node-RED restart (file store): flatpeak watch's cursor, flatpeak plan's plan; flatpeak webhook through http in");
   const seenBeforeRestart = await checkWatchBeforeRestart(red, sim);
+  const keptPlan = await checkKeptPlanBeforeRestart(red, sim);
   await stopNodeRed(red);
   // After the stop, so that errors from closing the nodes count too.
   checkNodeRedOutput(red.output(), provokedFrom);
   checkCursorOnDisk(userDir, seenBeforeRestart);
+  checkPlanOnDisk(userDir, keptPlan);
   const whileDown = [sim.createEvent().id, sim.createEvent().id];
+  const keptPriceRequestsBefore = keptPriceRequests(sim);
   const restarted = await startNodeRed(userDir);
   await checkWatchAfterRestart(restarted, sim, whileDown);
+  await checkKeptPlanAfterRestart(restarted, sim, keptPlan, keptPriceRequestsBefore);
   await checkWebhook(restarted, sim);
+  checkKeptPlanQuiet(restarted);
 
   section("6. Stop Node-RED and clean up");
   await stopNodeRed(restarted);
