@@ -212,6 +212,13 @@ describe("plan: planner, summary, timeline (pure)", function () {
   });
 
   describe("summary", function () {
+    it("gives averages without float noise (ten digits)", function () {
+      // 120 minutes at 0.1245 add up to 14.939999999999973 in floating point.
+      const prices = rows([...Array<number>(120).fill(0.1245), ...Array<number>(60).fill(0.3)]);
+      const result = plan({ rows: prices, job: job(120) }, 180);
+      summarisePlan(prices, result).averagePrice!.should.equal(0.1245);
+    });
+
     it("gives the average, the timer's price, the saving and completeness", function () {
       const prices = rows([4, 4, 1, 1, 2, 2]);
       const result = plan({ rows: prices, job: job(2) }, 6);
@@ -256,8 +263,8 @@ describe("plan: planner, summary, timeline (pure)", function () {
           { start: "2026-12-04T00:02:00.000Z", end: "2026-12-04T00:07:00.000Z" },
         ],
         minutes: 5,
-        averagePrice: 11 / 3,
-        baselinePrice: 11 / 3,
+        averagePrice: 3.6666666667, // 11 / 3, to ten digits
+        baselinePrice: 3.6666666667,
         saving: 0,
         complete: true,
         timezone: "Europe/London",

@@ -26,7 +26,7 @@ export function summarisePlan(rows: readonly PriceRow[], plan: Plan): PlanSummar
   const baselinePrice = meanKnownPrice(grid, (i) => i < plan.plannedMinutes);
   let saving: number | null = null;
   if (averagePrice !== null && baselinePrice !== null && baselinePrice > 0) {
-    saving = plan.goal === "highest" ? averagePrice / baselinePrice - 1 : 1 - averagePrice / baselinePrice;
+    saving = roundTo(plan.goal === "highest" ? averagePrice / baselinePrice - 1 : 1 - averagePrice / baselinePrice, 10);
   }
   return { averagePrice, baselinePrice, saving, complete: grid.knownCount === grid.count };
 }
@@ -39,7 +39,12 @@ function meanKnownPrice(grid: MinuteGrid, counts: (minute: number) => boolean): 
     sum += grid.prices[i];
     count += 1;
   }
-  return count === 0 ? null : sum / count;
+  // Sums of prices carry float noise (0.12449999999999978 for a plan all at 0.1245): ten digits are plenty for a price.
+  return count === 0 ? null : roundTo(sum / count, 10);
+}
+
+function roundTo(value: number, digits: number): number {
+  return Number(value.toFixed(digits));
 }
 
 /** Output 2's payload, as SPEC names it; every time ISO 8601 UTC. */
