@@ -22,7 +22,7 @@ import { hasPrices, mergeRows, readPrices, sanitizeRows, type RowsProblem } from
 import { planPayload, summarisePlan, type PlanPayload } from "./lib/plan/summary";
 import { formatWallTime, isValidTimeZone, systemTimeZone } from "./lib/plan/time-zone";
 import { isOnAt, nextChangeAfter, normalizeRuns } from "./lib/plan/timeline";
-import { MINUTE_MS, type Job, type PriceRow, type Run, type Window } from "./lib/plan/types";
+import { ceilMinute, MINUTE_MS, type Job, type PriceRow, type Run, type Window } from "./lib/plan/types";
 import { dailyWindow } from "./lib/plan/window";
 import { StatusBoard, type StatusView } from "./lib/status";
 
@@ -213,14 +213,22 @@ export = function registerFlatpeakPlan(RED: NodeAPI): void {
       state.onSince = undefined;
     }
 
+    /**
+     * The plan covers whole minutes from the next one on. A run in progress is
+     * never cut inside a minute: it goes on to that next whole minute, and the
+     * minute under way counts as run; the plan then decides whether it goes on.
+     */
     function makePlan(now: number): void {
       const { window, job } = currentWindow(now);
-      const running = state.onSince !== undefined ? { start: state.onSince, end: now } : undefined;
+      const planStart = ceilMinute(Math.max(now, window.start));
+      const running = state.onSince !== undefined ? { start: state.onSince, end: Math.max(planStart, state.onSince) } : undefined;
       const doneRuns = running ? [...state.ran, running] : state.ran;
       const done = doneRuns.reduce((sum, run) => sum + Math.max(0, run.end - run.start), 0) / MINUTE_MS;
       const plan: Plan = planJob({ rows: state.rows, window, now, job, done, runningSince: state.onSince });
       const payload = planPayload({ plan, summary: summarisePlan(state.rows, plan), doneRuns, done: Math.round(done), timeZone: timeZone() });
-      state.plan = { key: planKey(now), runs: plan.runs, payload };
+      // The switch follows the plan's runs and the rest of the minute under way.
+      const runs = running ? normalizeRuns([running, ...plan.runs]) : plan.runs;
+      state.plan = { key: planKey(now), runs, payload };
     }
 
     /**
