@@ -20,7 +20,7 @@ import { chartPoints } from "./lib/plan/chart";
 import { planJob, type Plan } from "./lib/plan/planner";
 import { hasPrices, mergeRows, readPrices, sanitizeRows, type RowsProblem } from "./lib/plan/rows";
 import { planPayload, summarisePlan, type PlanPayload } from "./lib/plan/summary";
-import { formatWallTime, isValidTimeZone, systemTimeZone } from "./lib/plan/time-zone";
+import { formatWallTime, isValidTimeZone, systemTimeZone } from "./lib/time-zone";
 import { isOnAt, nextChangeAfter, normalizeRuns } from "./lib/plan/timeline";
 import { ceilMinute, MINUTE_MS, type Job, type PriceRow, type Run, type Window } from "./lib/plan/types";
 import { dailyWindow } from "./lib/plan/window";

@@ -8,7 +8,7 @@ import {
   systemTimeZone,
   wallTimeToInstant,
   zoneOffsetAt,
-} from "../nodes/lib/plan/time-zone";
+} from "../nodes/lib/time-zone";
 import { dailyWindow, isWallTime, minuteOfDay, nextWindowAfter, nominalWindowMinutes, type DailySchedule } from "../nodes/lib/plan/window";
 import type { Window } from "../nodes/lib/plan/types";
 

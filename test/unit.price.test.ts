@@ -73,6 +73,13 @@ describe("price (pure)", function () {
       });
     });
 
+    it("names the location asked for, and no zone this runtime does not know", function () {
+      const answer = readPriceAnswer("busbar", { location_id: "loc_other", location_timezone: "Mars/Olympus", data: [] })!;
+      pricesPayload(answer, [], { locationId: "loc_abc", direction: "IMPORT" }).should.match({ location_id: "loc_abc", timezone: null });
+      const known = readPriceAnswer("busbar", { location_timezone: "europe/london", data: [] })!;
+      pricesPayload(known, [], { locationId: "loc_abc", direction: "IMPORT" }).timezone!.should.equal("Europe/London");
+    });
+
     it("finds the row in force and the next boundary, across gaps", function () {
       const rows = [
         { start: T0, end: T0 + 30 * MIN, price: 1, confidence: 1 },

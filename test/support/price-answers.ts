@@ -313,12 +313,22 @@ export function renderAnswer(spec: AnswerSpec, dialect: SimulatorDialect, anchor
     isList: !spec.notList,
     expected: {
       currency: nonEmpty(envelope.currency),
-      timezone: nonEmpty(envelope.timezone),
+      timezone: knownZone(envelope.timezone),
       updated: isoOf(updated),
       next_update: isoOf(nextUpdate),
       location_id: askedLocation,
     },
   };
+}
+
+/** A zone this runtime knows, in its own spelling; anything else is no zone (SPEC: null when absent). */
+function knownZone(value: unknown): string | null {
+  if (typeof value !== "string" || value === "") return null;
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
 }
 
 /** zero: `{valid_from, valid_to, tariff: {rate, confidence}}`; anode and busbar: `{valid_from, valid_to, price: {value, confidence}}`. */

@@ -17,7 +17,7 @@
  * else, `null` included, is refused rather than guessed.
  */
 import { readInstant } from "../instants";
-import { isValidTimeZone, canonicalTimeZone } from "./time-zone";
+import { isValidTimeZone, canonicalTimeZone } from "../time-zone";
 import { preview, type Outcome, type Problem } from "./problems";
 import { isoTime, type PriceRow } from "./types";
 

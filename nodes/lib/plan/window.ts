@@ -5,7 +5,7 @@
  * window across a daylight-saving change is an hour shorter or longer in real
  * time: London's 22:00–07:00 night is 8 h in March and 10 h in October.
  */
-import { addDays, civilDateAt, wallTimeToInstant, type CivilDate } from "./time-zone";
+import { addDays, civilDateAt, wallTimeToInstant, type CivilDate } from "../time-zone";
 import type { Window } from "./types";
 
 /** The settings that make the daily window. `from` and `until` must pass `isWallTime`, `timeZone` `isValidTimeZone`. */

@@ -6,6 +6,7 @@
  */
 import type { PriceAnswer, PriceDirection, RawPriceRow } from "../client/dialects";
 import { readInstant } from "../instants";
+import { canonicalTimeZone } from "../time-zone";
 
 /** `loc_` and ASCII letters or digits (the docs' generic ID pattern). */
 const LOCATION_ID_PATTERN = /^loc_[A-Za-z0-9]{1,64}$/;
@@ -90,10 +91,12 @@ function instant(value: unknown): number | undefined {
 export function pricesPayload(answer: PriceAnswer, rows: readonly PriceRow[], asked: { locationId: string; direction: PriceDirection }): PricesPayload {
   const prices = rows.map((row) => ({ start: iso(row.start), end: iso(row.end), price: row.price, confidence: row.confidence }));
   return {
-    location_id: answer.locationId ?? asked.locationId,
+    // The location asked for, as the topic names it: the answer's own field says the same, or nothing.
+    location_id: asked.locationId,
     direction: asked.direction,
     currency: answer.currency ?? null,
-    timezone: answer.timezone ?? null,
+    // A zone this runtime does not know would only make a wired flatpeak plan refuse the prices: none instead.
+    timezone: canonicalTimeZone(answer.timezone) ?? null,
     updated: isoOrNull(answer.updated),
     next_update: isoOrNull(answer.nextUpdate),
     prices,
