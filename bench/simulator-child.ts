@@ -14,7 +14,17 @@ export interface SimulatorProcess {
 
 type ChildMessage = { url: string } | { cpu: NodeJS.CpuUsage };
 
-export async function startSimulatorProcess(tokenLifetimeSeconds: number): Promise<SimulatorProcess> {
+export interface SimulatorProcessOptions {
+  /** Seconds a login's token lives. */
+  tokenLifetimeSeconds: number;
+  /**
+   * A simulated network round trip: every `GET /events/{id}` is answered this many ms late (the simulator's
+   * "slow" fault, scoped to the event route, so that logins stay fast). None when absent.
+   */
+  eventDelayMs?: number;
+}
+
+export async function startSimulatorProcess({ tokenLifetimeSeconds, eventDelayMs }: SimulatorProcessOptions): Promise<SimulatorProcess> {
   const child = fork(join(__dirname, "simulator-process.js"), [], {
     env: { ...process.env, BENCH_TOKEN_LIFETIME: String(tokenLifetimeSeconds) },
     // Plain node: without the benchmark's own flags (--expose-gc, --cpu-prof).
@@ -22,6 +32,7 @@ export async function startSimulatorProcess(tokenLifetimeSeconds: number): Promi
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const { url } = await nextMessage<{ url: string }>(child, (m) => "url" in m);
+  if (eventDelayMs !== undefined) await delayEventAnswers(url, eventDelayMs);
   return {
     url,
     // Its own connection (the shared request's agent: false), so that it never takes a socket from a measured pool.
@@ -34,6 +45,13 @@ export async function startSimulatorProcess(tokenLifetimeSeconds: number): Promi
     },
     stop: () => stopChild(child),
   };
+}
+
+/** Switches the simulator's "slow" fault on for the event route: no `times`, so it stays on. */
+async function delayEventAnswers(url: string, delayMs: number): Promise<void> {
+  const body = JSON.stringify({ kind: "slow", delayMs, route: "event" });
+  const answer = await request(`${url}/_simulator/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+  if (answer.status !== 201) throw new Error(`the simulator refused the delay fault: ${answer.status} ${answer.text}`);
 }
 
 function nextMessage<T extends ChildMessage>(child: ChildProcess, wanted: (message: ChildMessage) => boolean): Promise<T> {
