@@ -157,10 +157,6 @@ function targetChecks(input: ReportInput, figures: Map<VariantKey, Figures>): Ch
     boundRatio("R [0 ms] Reference without axios: bare node:http / http request flow (defaults)", perRoundThroughput(runs("nodeHttp"), runs("httpDefault"))),
     reportedOverhead("R [0 ms] Overhead vs bare axios: per-event time (ms/event) ours / axios - 1", perRoundOverhead(runs("ours"), runs("axios"), msPerEvent)),
     bound("R [0 ms] Overhead vs bare axios: bench-process CPU per event ours / axios - 1 (all rounds)", cpuPerEvent("ours") / cpuPerEvent("axios") - 1, "+%"),
-    reportedMs(
-      `R [0 ms] The node's added time at ${settings.concurrency} in flight: ms/event ours - client alone - floor (CPU cost, no waiting)`,
-      perRoundNodeAddedMs(runs("ours"), runs("clientUncached"), runs("floor"), msPerEvent),
-    ),
     reportedMs("R Node-RED floor, median latency at window 1 (what row 3's floor subtracts)", perRoundMedianMs(runs("floorSerial"))),
     reportedMs(
       "R [0 ms] Row 3's added time for a minimal node (getEvent, then the floor's messages): what any node on our client pays",
@@ -243,8 +239,8 @@ function perRoundLatencyRatio(a: RunResult[], b: RunResult[]): number[] {
 }
 
 /** Per round: what our node adds to a fetch by the client alone, beyond what Node-RED's delivery (the floor) costs. */
-function perRoundNodeAddedMs(ours: RunResult[], client: RunResult[], floor: RunResult[], measure: (run: RunResult) => number = medianOf): number[] {
-  return ours.map((run, i) => measure(run) - measure(client[i]) - measure(floor[i]));
+function perRoundNodeAddedMs(ours: RunResult[], client: RunResult[], floor: RunResult[]): number[] {
+  return ours.map((run, i) => medianOf(run) - medianOf(client[i]) - medianOf(floor[i]));
 }
 
 function perRoundDifference(a: RunResult[], b: RunResult[]): number[] {
