@@ -2,8 +2,8 @@
  * `npm run build && node dist/bench/profile.js`: where the time of one event
  * goes. Not part of `npm run bench`; a look before changing code.
  *
- * For our node (uncached), our client alone, bare axios and the Node-RED
- * floor, against the simulator that answers at once (or, with
+ * For our node (uncached), our client alone, bare axios, the Node-RED floor
+ * and the minimal node (bench-nodes.ts), against a simulator that answers at once (or, with
  * PROFILE_NETWORK_MS, one whose event answers wait that long):
  *
  * 1. a per-phase trace, one event at a time: timestamps at the message going
@@ -40,10 +40,10 @@ import { bareAxios, clientLauncher, loginOnce } from "./variants";
 const PHASES = ["in", "input handler", "getEvent called", "request started", "response in", "getEvent resolved", "send", "first output", "third output"] as const;
 type Phase = (typeof PHASES)[number];
 
-const EVENTS = positive("PROFILE_EVENTS", 4000);
-const WINDOW = positive("PROFILE_WINDOW", 1);
-const NETWORK_MS = positive("PROFILE_NETWORK_MS", 0);
-const TOP = positive("PROFILE_TOP", 12);
+const EVENTS = setting("PROFILE_EVENTS", 4000, 10);
+const WINDOW = setting("PROFILE_WINDOW", 1, 1);
+const NETWORK_MS = setting("PROFILE_NETWORK_MS", 0, 0);
+const TOP = setting("PROFILE_TOP", 12, 1);
 /** PROFILE_CPU=0: the trace only. */
 const CPU = process.env.PROFILE_CPU?.trim() !== "0";
 const SAMPLING_US = 100;
@@ -261,11 +261,11 @@ function shortUrl(url: string): string {
   return modules >= 0 ? url.slice(modules + "/node_modules/".length) : url;
 }
 
-function positive(name: string, fallback: number): number {
+function setting(name: string, fallback: number, least: number): number {
   const text = process.env[name]?.trim();
   if (!text) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number >= 0, not "${text}"`);
+  if (!Number.isFinite(value) || value < least) throw new Error(`${name} must be a number >= ${least}, not "${text}"`);
   return value;
 }
 
