@@ -28,6 +28,7 @@ import {
   type VariantGroup,
   type VariantSpec,
 } from "./phases";
+import { runPlannerBench } from "./planner";
 import { printReport } from "./report";
 import { readSettings, type BenchSettings } from "./settings";
 import { startSimulatorProcess, type SimulatorProcess } from "./simulator-child";
@@ -129,6 +130,7 @@ async function measureAll(
     footprint,
     elapsedSeconds: (performance.now() - began) / 1000,
   });
+  console.log(`\n${(await runPlannerBench()).join("\n")}`);
   const errors = [...measures.values()].reduce((sum, m) => sum + m.runs.reduce((n, run) => n + run.errors, 0), 0) + burst.errors + renewal.errors + memory.figures.errors +
     Object.values(connectionBursts).reduce((n, b) => n + b.errors, 0);
   return { targetsMet, errors };

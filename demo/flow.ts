@@ -6,11 +6,11 @@
  * simulator delivers to), each into its own flatpeak-event node.
  * Pure: builds JSON, writes nothing.
  */
-import { createHash } from "node:crypto";
 import { SAMPLES, type SampleName } from "../simulator/sample-events";
+import { commentNode, debugNode, leftAligned, nodeId, nodeWidth, ROW, snap, type FlowNode } from "./flow-parts";
+import { pricesTab } from "./prices-tab";
 
-/** A node as it is stored in flows.json. */
-export type FlowNode = Record<string, unknown> & { id: string; type: string };
+export type { FlowNode } from "./flow-parts";
 
 export interface DemoFlow {
   nodes: FlowNode[];
@@ -74,16 +74,8 @@ const OUTPUT_DEBUG_NAMES = ["battery", "PV", "EV charger", "whole event"];
 const SECTION_NAMES = ["battery", "PV", "EV charger"];
 
 // Canvas layout (node centres): injects on the left, the event node in the middle, debug nodes on the right.
-const LEFT = 80;
 const EVENT_X = 560;
-const DEBUG_X = 840;
-const ROW = 40;
 const FIRST_INJECT_Y = 100;
-
-/** Stable 16-hex-digit ids, so a restart replaces the same nodes and the ids in the editor never change. */
-function nodeId(name: string): string {
-  return createHash("sha256").update(`flatpeak-demo:${name}`).digest("hex").slice(0, 16);
-}
 
 export function buildDemoFlow(options: DemoFlowOptions): DemoFlow {
   const tab = nodeId("tab");
@@ -138,6 +130,7 @@ export function buildDemoFlow(options: DemoFlowOptions): DemoFlow {
     // The whole message, so that msg.error and msg.statusCode are visible.
     debugNode(tab, nodeId("debug:errors"), "errors", "true", catchY),
     ...sourceNodes(tab, config, catchY + ROW * 2, options),
+    ...pricesTab(config),
   ];
 
   return {
@@ -277,72 +270,6 @@ function injectNode(tab: string, id: string, name: string, value: InjectValue, y
     y,
     wires: [[target]],
   };
-}
-
-/** `complete` is "payload" for msg.payload (its topic still shows) or "true" for the whole message. */
-function debugNode(tab: string, id: string, name: string, complete: "payload" | "true", y: number): FlowNode {
-  return {
-    id,
-    type: "debug",
-    z: tab,
-    name,
-    active: true,
-    tosidebar: true,
-    console: false,
-    tostatus: false,
-    complete,
-    targetType: complete === "true" ? "full" : "msg",
-    statusVal: "",
-    statusType: "auto",
-    x: DEBUG_X,
-    y: snap(y),
-    wires: [],
-  };
-}
-
-function commentNode(tab: string, id: string, name: string, info: string, y: number): FlowNode {
-  return { id, type: "comment", z: tab, name, info, x: leftAligned(name), y, wires: [] };
-}
-
-/**
- * The x (a node's centre) that puts the node's left edge at LEFT. Node-RED
- * stores centres and sizes a node as 20 × ceil((label width + 50) / 20), at
- * least 100 px; the label width is estimated from Helvetica's character widths
- * at the editor's 14 px (Arial's are the same). Other fonts may shift a node by 10 px.
- */
-function leftAligned(label: string): number {
-  return LEFT + nodeWidth(label) / 2;
-}
-
-function nodeWidth(label: string): number {
-  return Math.max(100, 20 * Math.ceil((labelWidth(label) + 50) / 20));
-}
-
-/** Helvetica advance widths in 1/1000 em, by character; others count as 556 (a digit). */
-const CHAR_WIDTHS: Array<[string, number]> = [
-  ["ijl", 222],
-  [" ftI!,.:;/[]|", 278],
-  ["r()-`{}", 333],
-  ["cksvxyzJ", 500],
-  ["+<=>", 584],
-  ["FTZ", 611],
-  ["ABEKPSVXY", 667],
-  ["CDHNRUw", 722],
-  ["GOQ", 778],
-  ["mM", 833],
-  ["W", 944],
-];
-
-function labelWidth(label: string): number {
-  let units = 0;
-  for (const char of label) units += CHAR_WIDTHS.find(([chars]) => chars.includes(char))?.[1] ?? 556;
-  // About 1% less for kerning, as measured against the editor in Chromium.
-  return (units * 14 * 0.99) / 1000;
-}
-
-/** Node-RED's grid is 20 px. */
-function snap(value: number): number {
-  return Math.round(value / 20) * 20;
 }
 
 function introText(simulatorUrl: string): string {

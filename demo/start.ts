@@ -10,18 +10,21 @@
  * 8787); a port that is taken is replaced by a free one.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, startSimulator, type Simulator } from "../simulator/server";
 import { LOOPBACK, REPO, choosePort, getJson, readPortSetting, sleep, waitForHttp, type PortChoice } from "../scripts/support";
 import { WATCH_INTERVAL_S, WEBHOOK_PATH, buildDemoFlow } from "./flow";
+import { DASHBOARD_PATH } from "./prices-tab";
 import { HTTP_NODE_ROOT, prepareUserDir } from "./user-dir";
 
 const DEFAULT_EDITOR_PORT = 1880;
 const DEFAULT_SIMULATOR_PORT = 8787;
 /** A Raspberry Pi can take a while to start Node-RED. */
 const EDITOR_START_TIMEOUT_MS = 120_000;
-const FLATPEAK_TYPES = ["flatpeak-config", "flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
+/** Every node type the package registers. */
+const FLATPEAK_TYPES = Object.keys((JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { "node-red": { nodes: Record<string, string> } })["node-red"].nodes);
 /** The simulator creates a `device.update` event this often. */
 const NEW_EVENT_EVERY_MS = 15_000;
 /** How long to wait, once the editor answers, for the demo flow to start before delivering anyway. */
@@ -199,6 +202,9 @@ function printBanner(editorUrl: string, simulatorUrl: string, webhookUrl: string
     `  "webhook: …" messages come by themselves. Inject buttons on the "Flatpeak demo"`,
     "  tab send the sample events; a new event now:",
     `    curl -X POST ${simulatorUrl}/_simulator/events -H 'Content-Type: application/json' -d '{}'`,
+    "",
+    `  Prices and plans: the "Flatpeak prices and plan" tab; a plan that switches within`,
+    `  minutes, drawn on a Dashboard 2 page: ${editorUrl.replace(/\/$/, "")}${DASHBOARD_PATH}`,
     "",
     "  Make the simulator misbehave, e.g. answer the next event request with HTTP 503:",
     `    curl -X POST ${simulatorUrl}/_simulator/faults -H 'Content-Type: application/json' -d ${fault}`,

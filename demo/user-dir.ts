@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LOOPBACK, linkPackage, settingsModule } from "../scripts/support";
+import { LOOPBACK, linkInstalledPackage, linkPackage, settingsModule } from "../scripts/support";
 import type { DemoFlow } from "./flow";
 
 export interface UserDirOptions {
@@ -20,6 +20,8 @@ export interface UserDirOptions {
  */
 export const HTTP_NODE_ROOT = "/";
 
+export const DASHBOARD_PACKAGE = "@flowfuse/node-red-dashboard";
+
 /** Runtime state from an earlier run: flows, their backups, and the `.config.*.json` registry/user/runtime files. */
 const STALE_FILE = /^(\.?flows(_cred)?\.json(\.backup)?|\.config\..+\.json(\.backup)?)$/;
 
@@ -27,6 +29,8 @@ export function prepareUserDir(options: UserDirOptions): void {
   mkdirSync(options.userDir, { recursive: true });
   removeStaleFiles(options.userDir);
   linkPackage(options.root, options.userDir);
+  // The prices-and-plan page of the demo is a FlowFuse Dashboard 2 page (a dev dependency, never a runtime one).
+  linkInstalledPackage(options.root, options.userDir, DASHBOARD_PACKAGE);
   writeFileSync(join(options.userDir, "settings.js"), settingsFile(options.uiPort));
   writeJson(join(options.userDir, "flows.json"), options.flow.nodes);
   // Plain JSON, readable because settings.js sets credentialSecret: false (demo credentials only).

@@ -1,11 +1,12 @@
 /**
  * `flatpeak-config`: holds the Flatpeak credentials and one API client that
  * every node using this config shares (one token, one login, one set of
- * sockets, one limiter). Also answers the editor's "Test connection" button.
+ * sockets, one limiter). Also answers the editor's "Test connection" button
+ * and the price node's location picker.
  */
 import type { Node, NodeAPI, NodeDef } from "node-red";
 import type { FlatpeakCredentials } from "./lib/client/client";
-import { asTestRequest, testConnection, type SavedConfig, type TestAnswer } from "./lib/connection-test";
+import { asEditorRequest, listLocations, testConnection, type SavedConfig } from "./lib/editor-requests";
 import { createFlatpeakApi, type ApiSettings } from "./lib/flatpeak-api";
 import { createTranslator } from "./lib/i18n";
 import { CONFIG_LIMITS } from "./lib/settings";
@@ -43,16 +44,20 @@ export = function registerFlatpeakConfig(RED: NodeAPI): void {
     return { type: node.type, baseUrl: node.savedBaseUrl, credentials: RED.nodes.getCredentials(id) };
   }
 
-  async function answerTest(body: unknown): Promise<TestAnswer> {
-    return testConnection(asTestRequest(body), findSaved, t);
+  /**
+   * The editor's requests, registered once per load (not per node) and called
+   * with relative URLs. Every request gets an answer, whatever it holds:
+   * nothing here may reject unhandled.
+   */
+  function editorRoute(path: string, answer: (body: unknown) => Promise<unknown>): void {
+    RED.httpAdmin.post(path, RED.auth.needsPermission("flatpeak-config.write"), (req, res) => {
+      answer(req.body).then(
+        (result) => res.json(result),
+        (err: unknown) => res.status(500).json({ ok: false, message: t("errors.unexpected", { detail: err instanceof Error ? err.message : String(err) }) }),
+      );
+    });
   }
 
-  // Registered once per load, not per node: the editor calls it with a relative URL.
-  // Every request gets an answer, whatever it holds: nothing here may reject unhandled.
-  RED.httpAdmin.post("/flatpeak-config/test-connection", RED.auth.needsPermission("flatpeak-config.write"), (req, res) => {
-    answerTest(req.body).then(
-      (answer) => res.json(answer),
-      (err: unknown) => res.status(500).json({ ok: false, message: t("errors.unexpected", { detail: err instanceof Error ? err.message : String(err) }) }),
-    );
-  });
+  editorRoute("/flatpeak-config/test-connection", (body) => testConnection(asEditorRequest(body), findSaved, t));
+  editorRoute("/flatpeak-config/locations", (body) => listLocations(asEditorRequest(body), findSaved, t));
 };

@@ -178,11 +178,11 @@ function withoutUndefined(fields: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
-/** Webhook refusals end in the webhook node; the event node never sees these kinds. */
-type FetchFailureKind = Exclude<FailureKind, `webhook-${string}`>;
+/** Webhook refusals end in the webhook node, and missing prices in the price node; the event node never sees these kinds. */
+type FetchFailureKind = Exclude<FailureKind, `webhook-${string}` | "no-prices">;
 
 function isFetchFailure(kind: FailureKind): kind is FetchFailureKind {
-  return !kind.startsWith("webhook-");
+  return !kind.startsWith("webhook-") && kind !== "no-prices";
 }
 
 function errorStatusText(kind: FailureKind, statusCode: number | undefined, t: Translator<"flatpeak-event">): string {

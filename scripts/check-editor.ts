@@ -63,8 +63,10 @@ const SCREENSHOT_DIR = resolve(process.env.CHECK_SCREENSHOT_DIR ?? join(REPO, "d
 const VIEWPORT = { width: 1280, height: 800 };
 /** Longest wait for anything in the editor (a dialog, a notification, a debug message). */
 const UI_TIMEOUT_MS = 15_000;
-const ICON = "flatpeak.svg";
-const ICON_URL = `icons/${PKG}/${ICON}`;
+/** Each node has its own icon, named after its type. */
+const iconFile = (type: string): string => `${type}.svg`;
+const iconUrl = (type: string): string => `icons/${PKG}/${iconFile(type)}`;
+const ICON_URL = iconUrl("flatpeak-event");
 const CONFIG_NAME = "Flatpeak simulator";
 const WRONG_API_KEY = "sk_test_wrongKey0000000000000000000";
 const FULL_DEVICE = SAMPLES.fullDevice.event;
@@ -361,8 +363,8 @@ async function checkPaletteEntry(page: Page): Promise<void> {
     );
     return { status: answer.status, type: answer.headers.get("content-type"), text, drawn };
   }, ICON_URL);
-  const ours = readFileSync(join(REPO, "icons", ICON), "utf8");
-  expect(served.status === 200 && served.text === ours, `GET /${ICON_URL} from the editor answered HTTP ${served.status} with ${served.text.length} characters, not our icons/${ICON}`);
+  const ours = readFileSync(join(REPO, "icons", iconFile("flatpeak-event")), "utf8");
+  expect(served.status === 200 && served.text === ours, `GET /${ICON_URL} from the editor answered HTTP ${served.status} with ${served.text.length} characters, not our icons/${iconFile("flatpeak-event")}`);
   expect(served.drawn, `the browser cannot draw /${ICON_URL} (${served.type})`);
   ok(`palette: "flatpeak event", "flatpeak watch" and "flatpeak webhook" in category "${info.header}", alone under the filter "flatpeak", icon /${ICON_URL} (our file, ${served.type}, drawable)`);
 }
@@ -807,7 +809,8 @@ async function checkSourceOnCanvas(page: Page, id: string, label: string, ports:
   const inputs = group.locator("> g.red-ui-flow-port-input");
   const outputs = group.locator("> g.red-ui-flow-port-output");
   expect(shown === label, `the new ${label} node on the canvas is labelled "${shown}"`);
-  expect(icon === ICON_URL, `the ${label} node shows the icon ${icon}, expected ${ICON_URL}`);
+  const wantedIcon = iconUrl(label.replace(" ", "-"));
+  expect(icon === wantedIcon, `the ${label} node shows the icon ${icon}, expected ${wantedIcon}`);
   expect((await inputs.count()) === 1 && (await outputs.count()) === 1, `the ${label} node has ${await inputs.count()} input and ${await outputs.count()} output ports, expected 1 and 1`);
   const output = await portTooltip(page, outputs.first());
   expect(output === ports.output, `the ${label} output port's tooltip says "${output}", expected "${ports.output}"`);

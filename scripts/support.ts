@@ -7,7 +7,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 /** dist/scripts/support.js → the repository root. */
 export const REPO = resolve(__dirname, "..", "..");
@@ -205,6 +205,18 @@ export function linkPackage(root: string, userDir: string): void {
   mkdirSync(modules, { recursive: true });
   removeEntry(link);
   symlinkSync(root, link, "junction");
+}
+
+/**
+ * Links a package installed in `root`'s node_modules (a dev dependency such as
+ * Dashboard 2) into a Node-RED user directory, so that Node-RED loads its nodes.
+ */
+export function linkInstalledPackage(root: string, userDir: string, name: string): void {
+  const installed = dirname(require.resolve(`${name}/package.json`, { paths: [root] }));
+  const link = join(userDir, "node_modules", name);
+  mkdirSync(dirname(link), { recursive: true });
+  removeEntry(link);
+  symlinkSync(installed, link, "junction");
 }
 
 /** Removes a link without following it, or an installed copy that would shadow the link. */

@@ -1,9 +1,13 @@
 /**
- * A Flatpeak API simulator for tests and the demo: `GET /login`, `GET /events`,
- * `GET /events/{id}` and `GET /jwks.json` as the docs describe them (see the
- * fact sheet), events created while it runs, signed webhook deliveries of
- * them, plus switchable faults. It runs on loopback only (and delivers only to
- * loopback) and keeps everything in memory.
+ * A Flatpeak API simulator for tests and the demo: the login of each API
+ * version (`GET /login` for zero and anode, `POST /auth/tokens` for busbar),
+ * `GET /events`, `GET /events/{id}`, `GET /jwks.json`, `GET /locations` and
+ * the prices of each version, as the docs describe them (see the fact sheet),
+ * events created while it runs, signed webhook deliveries of them, plus
+ * switchable faults. It speaks one dialect at a time (the account's version),
+ * answers a pinned newer version in that version's dialect, and refuses the
+ * other dialects' paths as missing. It runs on loopback only (and delivers
+ * only to loopback) and keeps everything in memory.
  *
  * Control endpoints (for the demo and manual checks, e.g. with curl):
  *   POST   /_simulator/faults          body: a Fault as JSON
@@ -18,6 +22,9 @@ import http from "node:http";
 import { randomBytes, type KeyObject } from "node:crypto";
 import type { AddressInfo, Socket } from "node:net";
 import type { FlatpeakEvent } from "./types";
+import { pathKind, priceBody, priceParams, SIMULATOR_VERSIONS, versionOf, type PathKind, type SimulatorDialect, type TokenField } from "./dialects";
+import { extraLocations, locationObject, SIMULATOR_LOCATIONS, type SimLocation } from "./locations";
+import { tariffRows } from "./prices";
 import { SAMPLE_EVENTS } from "./sample-events";
 import { DEFAULT_LIST_LIMIT, EventStore, MAX_LIST_LIMIT, type ListQuery, type NewEvent } from "./event-store";
 import { SigningKeys, type Jwks } from "./signing";
@@ -31,10 +38,11 @@ export type { DeliveryOptions, DeliveryRecord, DeliveryResult } from "./webhooks
 export const SIMULATOR_ACCOUNT_ID = "acc_simulator0000000000000001";
 export const SIMULATOR_API_KEY = "sk_test_simulatorKey0000000000000001";
 
-/** API versions the simulator knows, oldest first (full busbar/yotta strings are not documented). */
-export const SIMULATOR_VERSIONS = ["2024-08-24.zero", "2025-09-14.anode", "busbar", "yotta"];
+export { SIMULATOR_VERSIONS, versionOf, type SimulatorDialect, type TokenField } from "./dialects";
+export { SIMULATOR_LOCATIONS, type SimLocation } from "./locations";
 
-export type Route = "login" | "event" | "list" | "jwks";
+/** What a request is for; `login` is either version's login path, `prices` any version's prices path. */
+export type Route = "login" | "event" | "list" | "jwks" | "prices" | "locations";
 
 /**
  * One switchable misbehaviour. It applies to requests on `route` (all routes
@@ -44,6 +52,8 @@ export type Route = "login" | "event" | "list" | "jwks";
 export interface Fault {
   route?: Route;
   eventId?: string;
+  /** Only for prices of this location. */
+  locationId?: string;
   times?: number;
   /** Wait this long before answering (or misbehaving). */
   delayMs?: number;
@@ -58,7 +68,8 @@ export interface Fault {
     | "not-event" // 200 with JSON that is not an event
     | "not-list" // 200 with a list envelope whose `data` is not an array (or `body` when given)
     | "wrong-event" // 200 with a different event
-    | "huge"; // 200 with a body of `sizeBytes` (default 2 MiB), shaped for the route
+    | "huge" // 200 with a body of `sizeBytes` (default 2 MiB), shaped for the route
+    | "bad-rows"; // prices: 200 with some unusable rows among the good ones (or every row unusable with `status` 0)
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
@@ -74,8 +85,26 @@ export interface SimulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Status for a missing, unknown or expired bearer token: Flatpeak documents 403. */
   authRejectionStatus?: 401 | 403;
-  /** The account's default API version; older requested versions get 422. */
-  accountVersion?: string;
+  /**
+   * The account's default API version (default busbar): where it logs in, how it
+   * answers prices, and what `Flatpeak-Version` it names. A pinned newer version
+   * is answered in that version's dialect; an older or unknown one gets 422.
+   */
+  dialect?: SimulatorDialect;
+  /** Name the version in a `Flatpeak-Version` header on every answer (default true). */
+  announceVersion?: boolean;
+  /** What the login answer calls the token (default `bearer_token`). */
+  tokenField?: TokenField;
+  /** Leave `expires_in` out of the login answer: the token lasts until `expireTokens()`. */
+  omitExpiresIn?: boolean;
+  /** What another version's login path answers: 404 (default), or 403 as a gateway does for a path it does not route. */
+  missingLoginStatus?: 404 | 403;
+  /** Price rows of exactly this length (ms) in a repeating pattern, instead of the realistic day (for boundaries within seconds). */
+  priceRowMs?: number;
+  /** `next_update` of price answers, this long after the request (default 1 hour); null leaves it out. */
+  priceNextUpdateMs?: number | null;
+  /** More locations, for tests that follow several pages of `GET /locations`. */
+  extraLocations?: number;
   events?: FlatpeakEvent[];
   /**
    * Answer any ID starting `evt_gen` with a full device event of that ID, so a
@@ -95,7 +124,10 @@ export interface SimulatorOptions {
 }
 
 export interface SimulatorStats {
+  /** Requests to either login path. */
   logins: number;
+  priceRequests: number;
+  locationRequests: number;
   eventRequests: number;
   listRequests: number;
   jwksRequests: number;
@@ -112,7 +144,10 @@ export interface SimulatorStats {
 
 export interface RequestRecord {
   route: Route | "other";
+  method: string;
   path: string;
+  /** A POST's JSON body, as parsed. */
+  body?: Record<string, unknown>;
   /** The query string, without `?`. */
   query: string;
   auth: string;
@@ -129,6 +164,8 @@ export interface Simulator {
   clearFaults(): void;
   /** Makes every issued token invalid, as if they had expired. */
   expireTokens(): void;
+  /** `expires_in` (and real lifetime) of tokens issued from now on. */
+  setTokenLifetime(seconds: number): void;
   addEvent(event: FlatpeakEvent): void;
   /**
    * Adds a new event, the newest (fresh `evt_` ID, `time_created` now, type
@@ -199,6 +236,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.faults.length = 0;
     },
     expireTokens: () => state.tokens.clear(),
+    setTokenLifetime: (seconds) => {
+      state.tokenLifetimeSeconds = seconds;
+    },
     addEvent: (event) => state.events.add(event),
     createEvent: (partial) => state.createEvent(partial),
     jwks: () => state.keys.jwks(),
@@ -234,10 +274,12 @@ class SimulatorState {
   readonly tokens = new Map<string, number>();
   readonly issuedTokens: string[] = [];
   readonly events: EventStore;
+  readonly locations: Map<string, SimLocation>;
   readonly keys = new SigningKeys();
   readonly deliverer: Deliverer;
   stats = emptyStats();
   closed = false;
+  tokenLifetimeSeconds: number;
   private readonly accountId: string;
   private readonly apiKey: string;
   private readonly deliveryListeners = new Set<(record: DeliveryRecord) => void>();
@@ -246,7 +288,10 @@ class SimulatorState {
   constructor(private readonly options: SimulatorOptions) {
     this.accountId = options.accountId ?? SIMULATOR_ACCOUNT_ID;
     this.apiKey = options.apiKey ?? SIMULATOR_API_KEY;
+    this.tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
     this.events = new EventStore(options.events ?? SAMPLE_EVENTS, options.maxEvents ?? 10_000);
+    const locations: SimLocation[] = [...Object.values(SIMULATOR_LOCATIONS), ...extraLocations(options.extraLocations ?? 0)];
+    this.locations = new Map(locations.map((location) => [location.id, location]));
     this.deliverer = new Deliverer({
       keys: this.keys,
       version: this.accountVersion,
@@ -299,35 +344,69 @@ class SimulatorState {
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://simulator");
     if (url.pathname.startsWith("/_simulator/")) return this.control(req, res, url.pathname);
-    if (req.method !== "GET") return sendJson(res, 405, { message: "Method Not Allowed" });
 
-    const route = routeOf(url.pathname);
-    const eventId = route === "event" ? decodeURIComponent(url.pathname.slice("/events/".length)) : undefined;
+    const kind = pathKind(url.pathname);
+    const route = kind?.route;
     const version = header(req, "flatpeak-version");
-    this.count(route, url.pathname, req, res, version);
+    const body = req.method === "POST" ? await readApiBody(req) : {};
+    this.count(route, url.pathname, req, res, version, body);
 
-    const fault = route ? this.takeFault(route, eventId) : undefined;
+    const subject = kind?.route === "event" ? kind.eventId : kind?.route === "prices" ? locationIdOf(kind, body) : undefined;
+    const fault = route ? this.takeFault(route, subject) : undefined;
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (this.closed) return;
-    if (fault && fault.kind !== "slow") return this.misbehave(fault, res, route, eventId);
+    if (fault && fault.kind !== "slow") return this.misbehave(fault, res, route, subject);
 
-    if (!route) return sendJson(res, 404, { message: "Not Found" });
+    if (!kind) return sendJson(res, 404, { message: "Not Found" });
+    if (req.method !== kind.method && kind.route !== "login" && kind.route !== "prices") return sendJson(res, 405, { message: "Method Not Allowed" });
     // The key set is public and version-less: no token, no version check.
-    if (route === "jwks") return sendJson(res, 200, this.keys.jwks());
+    if (kind.route === "jwks") return sendJson(res, 200, this.keys.jwks());
     const versionProblem = this.checkVersion(version);
     if (versionProblem) return sendJson(res, 422, versionProblem);
-    res.setHeader("flatpeak-version", version ?? this.accountVersion);
+    const dialect = this.dialectFor(version);
+    if (this.options.announceVersion !== false) res.setHeader("flatpeak-version", versionOf(dialect));
 
-    if (route === "login") return this.login(req, res);
+    if (kind.route === "login" || kind.route === "prices") {
+      // Another version's path does not exist here; the right path with the wrong method is a 405.
+      if (!kind.dialects.includes(dialect)) return this.missingPath(res, kind.route);
+      if (req.method !== kind.method) return sendJson(res, 405, { message: "Method Not Allowed" });
+    }
+    if (kind.route === "login") return this.login(req, res);
     if (!this.isAuthorised(req)) return sendJson(res, this.options.authRejectionStatus ?? 403, { message: "Bad credentials" });
-    if (route === "list") return this.list(url, res);
-    const event = eventId !== undefined ? this.eventById(eventId) : undefined;
-    return event ? sendJson(res, 200, event) : sendJson(res, 404, { message: "Not Found" });
+    switch (kind.route) {
+      case "list":
+        return this.list(url, res);
+      case "locations":
+        return this.listLocations(url, res, dialect);
+      case "prices":
+        return this.prices(dialect, kind, url, body, res);
+      case "event": {
+        const event = this.eventById(kind.eventId);
+        return event ? sendJson(res, 200, event) : sendJson(res, 404, { message: "Not Found" });
+      }
+    }
+  }
+
+  /** The dialect a request is answered in: a pinned version's (already checked to be known and not older), else the account's. */
+  private dialectFor(version: string | undefined): SimulatorDialect {
+    return SIMULATOR_VERSIONS.find((entry) => entry.version === version)?.dialect ?? this.dialect;
+  }
+
+  private get dialect(): SimulatorDialect {
+    return this.options.dialect ?? "busbar";
+  }
+
+  private missingPath(res: http.ServerResponse, route: "login" | "prices"): void {
+    // Only login paths sit behind the optional gateway: a 403 on a prices path would read as a refused token.
+    const status = route === "login" ? (this.options.missingLoginStatus ?? 404) : 404;
+    sendJson(res, status, status === 403 ? { message: "Forbidden" } : { message: "Not Found" });
   }
 
   /** Records one API request in `stats`, and its status once answered. */
-  private count(route: Route | undefined, path: string, req: http.IncomingMessage, res: http.ServerResponse, version: string | undefined): void {
-    const record: RequestRecord = { route: route ?? "other", path, query: (req.url ?? "").split("?")[1] ?? "", auth: authScheme(req), version };
+  private count(route: Route | undefined, path: string, req: http.IncomingMessage, res: http.ServerResponse, version: string | undefined, body: Record<string, unknown>): void {
+    const method = req.method ?? "GET";
+    const record: RequestRecord = { route: route ?? "other", method, path, query: (req.url ?? "").split("?")[1] ?? "", auth: authScheme(req), version };
+    if (method === "POST") record.body = body;
     const stats = this.stats;
     stats.requests.push(record);
     stats.concurrent += 1;
@@ -341,6 +420,8 @@ class SimulatorState {
     if (route === "event") stats.eventRequests += 1;
     if (route === "list") stats.listRequests += 1;
     if (route === "jwks") stats.jwksRequests += 1;
+    if (route === "prices") stats.priceRequests += 1;
+    if (route === "locations") stats.locationRequests += 1;
   }
 
   private eventById(eventId: string): FlatpeakEvent | undefined {
@@ -350,7 +431,7 @@ class SimulatorState {
   }
 
   private get accountVersion(): string {
-    return this.options.accountVersion ?? SIMULATOR_VERSIONS[SIMULATOR_VERSIONS.length - 1];
+    return versionOf(this.dialect);
   }
 
   private login(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -358,11 +439,14 @@ class SimulatorState {
     const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(auth);
     const decoded = match ? Buffer.from(match[1], "base64").toString("utf8") : "";
     if (decoded !== `${this.accountId}:${this.apiKey}`) return sendJson(res, 403, { message: "Bad credentials" });
-    const lifetime = this.options.tokenLifetimeSeconds ?? 3600;
+    const lifetime = this.tokenLifetimeSeconds;
     const token = fakeJwt(this.accountId, lifetime);
-    this.tokens.set(token, Date.now() + lifetime * 1000);
+    const omitExpiry = this.options.omitExpiresIn === true;
+    this.tokens.set(token, omitExpiry ? Number.POSITIVE_INFINITY : Date.now() + lifetime * 1000);
     this.issuedTokens.push(token);
-    sendJson(res, 200, { bearer_token: token, expires_in: lifetime, live_mode: this.options.liveMode ?? false });
+    const answer: Record<string, unknown> = { [this.options.tokenField ?? "bearer_token"]: token, live_mode: this.options.liveMode ?? false };
+    if (!omitExpiry) answer.expires_in = lifetime;
+    sendJson(res, 200, answer);
   }
 
   private isAuthorised(req: http.IncomingMessage): boolean {
@@ -380,17 +464,88 @@ class SimulatorState {
     sendJson(res, 200, { object: "list", url: "/events", ...this.events.list(query) });
   }
 
+  /** `GET /locations`: cursors by ID, `limit` 1–100 (default 30), each location in the dialect's shape. */
+  private listLocations(url: URL, res: http.ServerResponse, dialect: SimulatorDialect): void {
+    const query = listQueryOf(url.searchParams);
+    if (!query) return sendJson(res, 400, errorObject("invalid_request", "limit_invalid", `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`));
+    const all = [...this.locations.values()];
+    const from = query.startingAfter ? all.findIndex((location) => location.id === query.startingAfter) + 1 : 0;
+    const page = all.slice(from, from + query.limit);
+    sendJson(res, 200, { object: "list", url: "/locations", has_more: from + query.limit < all.length, data: page.map((location) => locationObject(location, dialect, this.accountId)) });
+  }
+
+  /** The prices of one location and direction in the dialect's shape, or the 4xx Flatpeak documents. */
+  private prices(dialect: SimulatorDialect, kind: Extract<PathKind, { route: "prices" }>, url: URL, body: Record<string, unknown>, res: http.ServerResponse): void {
+    const params = priceParams(dialect, kind, url.searchParams, body);
+    const now = Date.now();
+    const start = params.start === undefined ? now : typeof params.start === "string" ? Date.parse(params.start) : Number.NaN;
+    const end = typeof params.end === "string" ? Date.parse(params.end) : Number.NaN;
+    if (Number.isNaN(start) || Number.isNaN(end) || end <= start || end - start > 90 * 86_400_000) {
+      return sendJson(res, 400, errorObject("invalid_request", "time_range_invalid", "start_time and end_time must be ISO 8601 times, end_time after start_time, at most 90 days apart"));
+    }
+    const direction = params.direction;
+    if (direction !== "IMPORT" && direction !== "EXPORT") return sendJson(res, 400, errorObject("invalid_request", "tariff_direction_invalid", "tariff_direction must be IMPORT or EXPORT"));
+    const location = typeof params.locationId === "string" ? this.locations.get(params.locationId) : undefined;
+    if (!location) return sendJson(res, 404, { message: "Not Found" });
+    const state = location.tariffs[direction];
+    if (state === "NOT_CONNECTED") return sendJson(res, 422, errorObject("invalid_request", "no_tariff_connected", `No ${direction.toLowerCase()} tariff is connected for this location`));
+    if (state === "PENDING") return sendJson(res, 422, errorObject("invalid_request", "pending_connect", "The tariff connection is pending: prices are not available yet"));
+    const rows = tariffRows(location.timezone, direction, start, end, now, { rowMs: this.options.priceRowMs ?? location.rowMs });
+    sendJson(res, 200, priceBody(dialect, this.priceEnvelope(location, direction, now), rows));
+  }
+
+  private priceEnvelope(location: SimLocation, direction: string, now: number): Parameters<typeof priceBody>[1] {
+    const nextIn = this.options.priceNextUpdateMs === undefined ? 3_600_000 : this.options.priceNextUpdateMs;
+    return {
+      locationId: location.id,
+      timezone: location.timezone,
+      currency: location.currency_code,
+      direction,
+      lastUpdated: new Date(now).toISOString(),
+      nextUpdate: nextIn === null ? undefined : new Date(now + nextIn).toISOString(),
+      accountId: this.accountId,
+    };
+  }
+
+  /**
+   * A prices answer for the next 6 hours whose rows are partly unusable (no
+   * times, a value that is not a number, the end before the start, not an
+   * object), or, with `allBad`, only such rows.
+   */
+  private badRowsBody(locationId: string | undefined, allBad: boolean): { data: unknown[] } & Record<string, unknown> {
+    const location = (locationId && this.locations.get(locationId)) || SIMULATOR_LOCATIONS.home;
+    const now = Date.now();
+    const start = Math.floor(now / 3_600_000) * 3_600_000;
+    const good = allBad ? [] : tariffRows(location.timezone, "IMPORT", start, start + 6 * 3_600_000, now, { rowMs: this.options.priceRowMs });
+    const at = (ms: number): string => new Date(start + ms).toISOString();
+    const bad: Array<Record<string, unknown>> = [
+      { valid_to: at(3_600_000), price: { value: 0.2, confidence: 1 } },
+      { valid_from: at(0), valid_to: at(3_600_000), price: { value: "0.2x", confidence: 1 } },
+      { valid_from: at(3_600_000), valid_to: at(0), price: { value: 0.2, confidence: 1 } },
+      { valid_from: "yesterday", valid_to: at(3_600_000), price: { value: 0.2, confidence: 1 } },
+      { valid_from: at(0), valid_to: at(3_600_000), tariff: { rate: 0.2 } },
+    ];
+    const body = priceBody(this.dialect, this.priceEnvelope(location, "IMPORT", now), [...good, ...bad]) as { data: unknown[] } & Record<string, unknown>;
+    body.data.push(null, 42, "row");
+    return body;
+  }
+
   /** 422 `api_version_not_supported` for an unknown version or one older than the account's default. */
   private checkVersion(version: string | undefined): Record<string, unknown> | undefined {
     if (version === undefined) return undefined;
-    const requested = SIMULATOR_VERSIONS.indexOf(version);
-    if (requested >= 0 && requested >= SIMULATOR_VERSIONS.indexOf(this.accountVersion)) return undefined;
+    const versions = SIMULATOR_VERSIONS.map((entry) => entry.version);
+    const requested = versions.indexOf(version);
+    if (requested >= 0 && requested >= versions.indexOf(this.accountVersion)) return undefined;
     return errorObject("invalid_request", "api_version_not_supported", `API version ${version} is not supported for this account`);
   }
 
-  private takeFault(route: Route, eventId: string | undefined): Fault | undefined {
+  /** The first fault for this route (and event or location, `subject`), used up by one request when it has `times`. */
+  private takeFault(route: Route, subject: string | undefined): Fault | undefined {
     const index = this.faults.findIndex(
-      (f) => (f.route === undefined || f.route === route) && (f.eventId === undefined || f.eventId === eventId),
+      (f) =>
+        (f.route === undefined || f.route === route) &&
+        (f.eventId === undefined || f.eventId === subject) &&
+        (f.locationId === undefined || f.locationId === subject),
     );
     if (index < 0) return undefined;
     const fault = this.faults[index];
@@ -401,7 +556,7 @@ class SimulatorState {
     return fault;
   }
 
-  private misbehave(fault: Fault, res: http.ServerResponse, route: Route | undefined, eventId: string | undefined): void {
+  private misbehave(fault: Fault, res: http.ServerResponse, route: Route | undefined, subject: string | undefined): void {
     switch (fault.kind) {
       case "hang":
         return;
@@ -409,7 +564,7 @@ class SimulatorState {
         res.socket?.destroy();
         return;
       case "truncate": {
-        const body = JSON.stringify(this.normalBody(route, eventId));
+        const body = JSON.stringify(this.normalBody(route, subject));
         res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
         res.write(body.slice(0, Math.floor(body.length / 2)));
         setTimeout(() => res.socket?.destroy(), 20);
@@ -429,11 +584,13 @@ class SimulatorState {
         return sendJson(res, 200, { hello: "world" });
       case "not-list":
         // The subtle case: it looks like a list until a client trusts `data` to be an array.
-        return sendJson(res, 200, fault.body ?? { object: "list", url: "/events", has_more: false, data: { id: "evt_notAnArray" } });
+        return sendJson(res, 200, fault.body ?? { object: route === "prices" ? "price" : "list", url: "/events", has_more: false, data: { id: "evt_notAnArray" } });
+      case "bad-rows":
+        return sendJson(res, 200, this.badRowsBody(subject, fault.status === 0));
       case "wrong-event":
         return sendJson(res, 200, { ...SAMPLE_EVENTS[0], id: "evt_someOtherEvent000000000000" });
       case "huge":
-        return sendJson(res, 200, hugeBody(route, eventId, fault.sizeBytes ?? 2 * 1024 * 1024));
+        return sendJson(res, 200, hugeBody(route, subject, fault.sizeBytes ?? 2 * 1024 * 1024));
       case "status":
       case "slow": {
         const status = fault.status ?? 500;
@@ -449,9 +606,10 @@ class SimulatorState {
   }
 
   /** What the route would answer without a fault (for `truncate`). */
-  private normalBody(route: Route | undefined, eventId: string | undefined): unknown {
-    if (route === "event" && eventId) return this.events.get(eventId) ?? { message: "Not Found" };
+  private normalBody(route: Route | undefined, subject: string | undefined): unknown {
+    if (route === "event" && subject) return this.events.get(subject) ?? { message: "Not Found" };
     if (route === "jwks") return this.keys.jwks();
+    if (route === "prices") return this.badRowsBody(subject, false);
     return { object: "list", url: "/events", ...this.events.list({ limit: DEFAULT_LIST_LIMIT }) };
   }
 
@@ -496,9 +654,9 @@ class SimulatorState {
         return sendJson(res, 200, { kid: this.keys.current.kid, keys: this.keys.jwks().keys.map((key) => key.kid) });
       }
       case "GET /_simulator/stats": {
-        const { logins, eventRequests, listRequests, jwksRequests, deliveries } = this.stats;
+        const { logins, eventRequests, listRequests, jwksRequests, priceRequests, locationRequests, deliveries } = this.stats;
         const webhookTarget = this.deliverer.target?.href ?? null;
-        return sendJson(res, 200, { logins, eventRequests, listRequests, jwksRequests, deliveries: deliveries.slice(-20), webhookTarget, faults: this.faults });
+        return sendJson(res, 200, { logins, eventRequests, listRequests, jwksRequests, priceRequests, locationRequests, deliveries: deliveries.slice(-20), webhookTarget, faults: this.faults });
       }
       default:
         return sendJson(res, 404, { message: "Not Found" });
@@ -554,13 +712,6 @@ function tryOrBadRequest<T>(action: () => T): T {
   }
 }
 
-function routeOf(path: string): Route | undefined {
-  if (path === "/login") return "login";
-  if (path === "/events") return "list";
-  if (/^\/events\/[^/]+$/.test(path)) return "event";
-  if (path === "/jwks.json") return "jwks";
-  return undefined;
-}
 
 /** The bodies Flatpeak documents: bare `{message}` for 403/404/500, the error object for 422/429. */
 function defaultErrorBody(status: number): Record<string, unknown> {
@@ -601,6 +752,22 @@ function authScheme(req: http.IncomingMessage): string {
 
 const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
 
+/** An API request's JSON body as an object; anything else (empty, not JSON, too large, not an object) counts as empty. */
+async function readApiBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  try {
+    const body = await readJson(req);
+    return typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The location a prices request is for: in the path (zero, anode) or the body (busbar). */
+function locationIdOf(kind: Extract<PathKind, { route: "prices" }>, body: Record<string, unknown>): string | undefined {
+  if (kind.locationId !== undefined) return kind.locationId;
+  return typeof body.location_id === "string" ? body.location_id : undefined;
+}
+
 /** A control request's JSON body; undefined when empty. Bounded, so a stray upload cannot fill memory. */
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const text = await readBody(req);
@@ -638,6 +805,8 @@ function emptyStats(): SimulatorStats {
     eventRequests: 0,
     listRequests: 0,
     jwksRequests: 0,
+    priceRequests: 0,
+    locationRequests: 0,
     deliveries: [],
     requests: [],
     abandoned: 0,

@@ -8,7 +8,7 @@ const FULL = SAMPLES.fullDevice.event;
 /** Logs in to the simulator directly, as a user would to get a bearer token by hand. */
 async function tokenFrom(sim: Simulator): Promise<string> {
   const basic = Buffer.from(`${SIMULATOR_ACCOUNT_ID}:${SIMULATOR_API_KEY}`).toString("base64");
-  const response = await fetch(`${sim.url}/login`, { headers: { Authorization: `Basic ${basic}` } });
+  const response = await fetch(`${sim.url}/auth/tokens`, { method: "POST", headers: { Authorization: `Basic ${basic}` } });
   const body = (await response.json()) as { bearer_token: string };
   sim.resetStats();
   return body.bearer_token;
@@ -65,7 +65,7 @@ describe("flatpeak-config: login and token", function () {
     outcome.error!.error.code!.should.equal("FLATPEAK_AUTH");
     outcome.error!.statusCode!.should.equal(403);
     outcome.error!.error.message.should.equal(
-      'Error: Flatpeak refused the login (HTTP 403): check the account ID and API key in the flatpeak-config node. Flatpeak says: "Bad credentials"',
+      'Error: Flatpeak refused the login (POST /auth/tokens: HTTP 403; GET /login: HTTP 404): check the account ID and API key in the flatpeak-config node. Flatpeak says: "Bad credentials"',
     );
     env.sim.stats.eventRequests.should.equal(0);
   });
@@ -88,7 +88,7 @@ describe("flatpeak-config: login and token", function () {
     const outcome = await flow.run({ payload: FULL.id });
 
     outcome.error!.error.code!.should.equal("FLATPEAK_BAD_RESPONSE");
-    outcome.error!.error.message.should.equal("Error: Flatpeak's answer to the login has no bearer token (HTTP 200)");
+    outcome.error!.error.message.should.equal("Error: Flatpeak's answer to the login at POST /auth/tokens has no token (HTTP 200)");
   });
 
   it("logs in again once and retries once when the token is rejected (403)", async function () {
@@ -192,10 +192,10 @@ describe("flatpeak-config: login and token", function () {
   });
 
   it("sends Flatpeak-Version on every request when an API version is set", async function () {
-    const flow = await deploy(env.sim, { apiVersion: "yotta" });
+    const flow = await deploy(env.sim, { apiVersion: "2026-08-01.busbar" });
     await flow.run({ payload: FULL.id });
 
-    env.sim.stats.requests.map((r) => r.version).should.eql(["yotta", "yotta"]);
+    env.sim.stats.requests.map((r) => r.version).should.eql(["2026-08-01.busbar", "2026-08-01.busbar"]);
   });
 
   it("sends no Flatpeak-Version when the API version is empty", async function () {

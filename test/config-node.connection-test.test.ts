@@ -17,9 +17,9 @@ describe("flatpeak-config: Test connection button", function () {
     await deploy(env.sim);
     const answer = await test({ baseUrl: env.sim.url, accountId: SIMULATOR_ACCOUNT_ID, apiKey: SIMULATOR_API_KEY });
 
-    answer.should.eql({ ok: true, liveMode: false });
+    answer.should.eql({ ok: true, liveMode: false, version: "2026-08-01.busbar", loginRoute: "POST /auth/tokens" });
     env.sim.stats.requests.map((r) => [r.route, r.path, r.status]).should.eql([
-      ["login", "/login", 200],
+      ["login", "/auth/tokens", 200],
       ["list", "/events", 200],
     ]);
   });
@@ -37,7 +37,7 @@ describe("flatpeak-config: Test connection button", function () {
     const response = await helper.request().post(ENDPOINT).send({ baseUrl: env.sim.url, accountId: SIMULATOR_ACCOUNT_ID, apiKey: wrongKey }).expect(200);
 
     response.body.should.match({ ok: false, code: "FLATPEAK_AUTH", statusCode: 403 });
-    response.body.message.should.startWith("Flatpeak refused the login (HTTP 403)");
+    response.body.message.should.startWith("Flatpeak refused the login (POST /auth/tokens: HTTP 403; GET /login: HTTP 404)");
     response.text.should.not.containEql(wrongKey);
     response.text.should.not.containEql(SIMULATOR_ACCOUNT_ID);
   });
@@ -78,8 +78,8 @@ describe("flatpeak-config: Test connection button", function () {
   });
 });
 
-describe("flatpeak-config: Test connection endpoint registration", function () {
-  it("is protected by the flatpeak-config.write permission", function () {
+describe("flatpeak-config: editor endpoint registration", function () {
+  it("registers Test connection and the location list, each protected by the flatpeak-config.write permission", function () {
     const routes: Array<{ path: string; handlers: unknown[] }> = [];
     const permissionCheck = (): void => undefined;
     const permissions: string[] = [];
@@ -96,9 +96,8 @@ describe("flatpeak-config: Test connection endpoint registration", function () {
     };
     flatpeakConfig(fakeRed);
 
-    routes.should.have.length(1);
-    routes[0].path.should.equal(ENDPOINT);
-    should(routes[0].handlers[0]).equal(permissionCheck);
-    permissions.should.eql(["flatpeak-config.write"]);
+    routes.map((route) => route.path).should.eql([ENDPOINT, "/flatpeak-config/locations"]);
+    for (const route of routes) should(route.handlers[0]).equal(permissionCheck);
+    permissions.should.eql(["flatpeak-config.write", "flatpeak-config.write"]);
   });
 });

@@ -48,7 +48,7 @@ describe("flatpeak-event: errors from Flatpeak", function () {
     const outcome = await flow.run({ payload: FULL.id });
 
     const error = assertError(outcome, "FLATPEAK_UNPROCESSABLE", 422);
-    error.message.should.containEql('Flatpeak does not accept the API version "2024-08-24.zero" (HTTP 422) logging in');
+    error.message.should.containEql('Flatpeak does not accept the API version "2024-08-24.zero" (HTTP 422) logging in at GET /login');
     error.message.should.containEql("api_version_not_supported");
     outcome.error!.flatpeak.error.apiCode.should.equal("api_version_not_supported");
   });
@@ -168,7 +168,7 @@ describe("flatpeak-event: errors from Flatpeak", function () {
     const outcome = await flow.run({ payload: FULL.id });
 
     const error = assertError(outcome, "FLATPEAK_NETWORK", undefined);
-    error.message.should.equal("Error: Could not reach Flatpeak at 127.0.0.1:9 (ECONNREFUSED) logging in");
+    error.message.should.equal("Error: Could not reach Flatpeak at 127.0.0.1:9 (ECONNREFUSED) logging in at POST /auth/tokens");
   });
 
   it("ends a request that gets no answer with a timeout error", async function () {
@@ -199,7 +199,7 @@ describe("flatpeak-event: errors from Flatpeak", function () {
     const outcome = await flow.run({ payload: FULL.id });
 
     const error = assertError(outcome, "FLATPEAK_TIMEOUT", undefined);
-    error.message.should.equal("Error: No answer from Flatpeak within 1 s logging in");
+    error.message.should.equal("Error: No answer from Flatpeak within 1 s logging in at POST /auth/tokens");
   });
 
   it("waits for a slow answer within the timeout", async function () {

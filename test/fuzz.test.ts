@@ -148,6 +148,8 @@ describe("fuzz: server behaviour at the client", function () {
     const flow = await deploy(env.sim, { retries: 1, maxBackoff: 0.02, timeout: 0.25, cacheSize: 0 });
     const watch = watchProcess();
     let cases = 0;
+    /** Every status answered so far: a refused login is held for a cool-down, so its error may come from an earlier case. */
+    const answeredEver = new Set<number>();
     try {
       await fc.assert(
         fc.asyncProperty(
@@ -159,6 +161,7 @@ describe("fuzz: server behaviour at the client", function () {
             const before = env.sim.stats.requests.length;
             const ids = await sendAll(flow, [SAMPLES.fullDevice.event.id, SAMPLES.customer.event.id]);
             const answered = env.sim.stats.requests.slice(before).map((r) => r.status).filter((status) => status !== undefined);
+            for (const status of answered) answeredEver.add(status);
             cases += 1;
             for (const id of ids) {
               flow.endings(id).should.equal(1);
@@ -174,8 +177,11 @@ describe("fuzz: server behaviour at the client", function () {
               message.should.not.match(/undefined|\[object Object\]|__\w+__/);
               message.includes(SIMULATOR_API_KEY).should.be.false();
               for (const token of env.sim.issuedTokens) message.includes(token).should.be.false();
-              // A status on the error must be one the simulator really answered for this round's requests.
-              if (error!.statusCode !== undefined) answered.should.containEql(error!.statusCode);
+              // A status on the error must be one the simulator really answered: in this case, or for a login refused in an earlier one.
+              if (error!.statusCode !== undefined) {
+                const held = error!.error.code === "FLATPEAK_AUTH" && answeredEver.has(error!.statusCode);
+                (answered.includes(error!.statusCode) || held).should.be.true(`status ${error!.statusCode} was not answered`);
+              }
             }
           },
         ),
@@ -187,6 +193,12 @@ describe("fuzz: server behaviour at the client", function () {
     }
     cases.should.equal(300);
     watch.problems.should.be.empty();
-    (await flow.run({ payload: SAMPLES.fullDevice.event.id })).completed.should.be.true();
+    const after = await flow.run({ payload: SAMPLES.fullDevice.event.id });
+    if (!after.completed) {
+      // Only a login refused in the last case may still hold (a 30 s cool-down); a redeploy starts without it.
+      after.error!.error.code!.should.equal("FLATPEAK_AUTH");
+      await flow.redeploy();
+      (await flow.run({ payload: SAMPLES.fullDevice.event.id })).completed.should.be.true();
+    }
   });
 });

@@ -14,8 +14,8 @@ const LOCALES = join(ROOT, "locales");
 const BASE_LANGUAGE = "en-US";
 /** The Node-RED editor's own languages (besides en-US) that we promise to cover. */
 const REQUIRED_LANGUAGES = ["de", "fr", "es-ES", "ja", "zh-CN"];
-/** One catalog and one help file per node type, named after the type. */
-const NODE_TYPES = ["flatpeak-config", "flatpeak-event", "flatpeak-watch", "flatpeak-webhook"];
+/** One catalog and one help file per node type, named after the type: every node the package registers. */
+const NODE_TYPES = Object.keys((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { "node-red": { nodes: Record<string, string> } })["node-red"].nodes);
 /** The spec fixes the palette label as a product name. */
 /** Node status texts sit under the node on the canvas; keep them short. Wide (CJK) characters count double. */
 const MAX_STATUS_WIDTH = 24;
@@ -112,7 +112,8 @@ function prose(html: string): string[] {
 
 function withoutCode(text: string, html: string): string {
   let rest = text;
-  for (const term of codeTerms(html)) rest = rest.split(plain(term)).join(" ");
+  // Longest first: a short term (`prices`) must not cut the end off a longer one (`flatpeak/<location id>/prices`).
+  for (const term of [...codeTerms(html)].sort((a, b) => b.length - a.length)) rest = rest.split(plain(term)).join(" ");
   return rest;
 }
 
@@ -175,10 +176,10 @@ describe("locales", function () {
             should(problems).eql([], `locales/${file}: placeholders differ: ${problems.join("; ")}`);
           });
 
-          if (type === "flatpeak-event") {
+          if (type !== "flatpeak-config") {
             it(`keeps status texts short (at most ${MAX_STATUS_WIDTH} columns besides placeholders)`, function () {
               const long = [...leaves(readCatalog(language, type))]
-                .filter(([key, value]) => key.startsWith("flatpeak-event.status.") && typeof value === "string")
+                .filter(([key, value]) => key.startsWith(`${type}.status.`) && typeof value === "string")
                 .filter(([, value]) => displayWidth((value as string).replace(PLACEHOLDER, "")) > MAX_STATUS_WIDTH)
                 .map(([key, value]) => `${key} = "${String(value)}"`);
               should(long).eql([], `locales/${file}: status texts too long: ${long.join("; ")}`);

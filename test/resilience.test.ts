@@ -117,7 +117,11 @@ describe("resilience: retries", function () {
       const outcome = await flow.run({ payload: FULL.id });
       outcome.error!.error.code!.should.equal("FLATPEAK_AUTH");
     }
-    env.sim.stats.logins.should.equal(1);
+    // One login: both paths once (POST /auth/tokens refused, GET /login missing), then the cool-down.
+    env.sim.stats.requests.map((r) => [r.path, r.status]).should.eql([
+      ["/auth/tokens", 403],
+      ["/login", 404],
+    ]);
   });
 });
 

@@ -8,16 +8,11 @@ import {
   type DeliveryRecord,
   type Simulator,
 } from "../simulator/server";
-import { BASIC, get } from "./support/simulator-http";
+import { bearerFor, get } from "./support/simulator-http";
 
 async function post(sim: Simulator, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(sim.url + path, { method: "POST", body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
   return { status: response.status, body: await response.json() };
-}
-
-async function bearerFor(sim: Simulator): Promise<string> {
-  const login = await get(sim, "/login", { Authorization: BASIC });
-  return `Bearer ${login.body.bearer_token}`;
 }
 
 /** One POST as the receiver saw it: the raw bytes, so signatures can be checked. */
@@ -414,7 +409,7 @@ describe("Flatpeak simulator: webhook delivery", function () {
       "flatpeak-signature-scheme": "v1",
       "flatpeak-timestamp": /^\d+$/,
       "flatpeak-key-id": sim.signingKey.kid,
-      "flatpeak-version": "yotta",
+      "flatpeak-version": "2026-08-01.busbar",
     });
     Number(delivery.headers["flatpeak-timestamp"]).should.be.approximately(nowSeconds(), 5);
     verifies(delivery, await jwks()).should.be.true();
@@ -496,7 +491,7 @@ describe("Flatpeak simulator: webhook delivery", function () {
     const unsigned = receiver.received[1];
     unsigned.headers["flatpeak-signature"]!.should.equal("none");
     unsigned.headers.should.not.have.keys("flatpeak-timestamp", "flatpeak-key-id");
-    unsigned.headers.should.match({ "content-type": "application/json", "flatpeak-version": "yotta" });
+    unsigned.headers.should.match({ "content-type": "application/json", "flatpeak-version": "2026-08-01.busbar" });
     JSON.parse(unsigned.body.toString("utf8")).id.should.equal(event.id);
     sim.stats.deliveries[1].should.match({ signed: false, faults: ["unsigned"] });
   });

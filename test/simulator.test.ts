@@ -1,7 +1,7 @@
 import should from "should";
 import { SAMPLE_EVENTS, SAMPLES } from "../simulator/sample-events";
 import { SIMULATOR_ACCOUNT_ID, startSimulator, type Simulator } from "../simulator/server";
-import { BASIC, get } from "./support/simulator-http";
+import { BASIC, bearerFor, get, post } from "./support/simulator-http";
 
 describe("Flatpeak simulator", function () {
   let sim: Simulator;
@@ -9,15 +9,14 @@ describe("Flatpeak simulator", function () {
 
   beforeEach(async function () {
     sim = await startSimulator();
-    const login = await get(sim, "/login", { Authorization: BASIC });
-    bearer = `Bearer ${login.body.bearer_token}`;
+    bearer = await bearerFor(sim);
   });
   afterEach(async function () {
     await sim.close();
   });
 
-  it("answers /login with bearer_token, expires_in and live_mode", async function () {
-    const login = await get(sim, "/login", { Authorization: BASIC });
+  it("answers POST /auth/tokens (busbar, the default) with bearer_token, expires_in and live_mode", async function () {
+    const login = await post(sim, "/auth/tokens", undefined, { Authorization: BASIC });
     login.status.should.equal(200);
     login.body.should.have.keys("bearer_token", "expires_in", "live_mode");
     login.body.bearer_token.split(".").should.have.length(3);
@@ -27,8 +26,8 @@ describe("Flatpeak simulator", function () {
 
   it("refuses bad credentials with 403 and a bare message", async function () {
     const wrong = `Basic ${Buffer.from(`${SIMULATOR_ACCOUNT_ID}:nope`).toString("base64")}`;
-    (await get(sim, "/login", { Authorization: wrong })).should.match({ status: 403, body: { message: "Bad credentials" } });
-    (await get(sim, "/login")).status.should.equal(403);
+    (await post(sim, "/auth/tokens", undefined, { Authorization: wrong })).should.match({ status: 403, body: { message: "Bad credentials" } });
+    (await post(sim, "/auth/tokens")).status.should.equal(403);
   });
 
   it("serves every sample event by ID, and 404 for others", async function () {
@@ -67,10 +66,10 @@ describe("Flatpeak simulator", function () {
   });
 
   it("echoes Flatpeak-Version and refuses older or unknown versions with 422", async function () {
-    const ok = await get(sim, `/events/${SAMPLES.fullDevice.event.id}`, { Authorization: bearer, "Flatpeak-Version": "yotta" });
+    const ok = await get(sim, `/events/${SAMPLES.fullDevice.event.id}`, { Authorization: bearer, "Flatpeak-Version": "2026-08-01.busbar" });
     ok.status.should.equal(200);
-    should(ok.headers.get("flatpeak-version")).equal("yotta");
-    for (const version of ["busbar", "2024-08-24.zero", "nonsense"]) {
+    should(ok.headers.get("flatpeak-version")).equal("2026-08-01.busbar");
+    for (const version of ["2025-09-14.anode", "2024-08-24.zero", "nonsense", "busbar"]) {
       const refused = await get(sim, `/events/${SAMPLES.fullDevice.event.id}`, { Authorization: bearer, "Flatpeak-Version": version });
       refused.should.match({ status: 422, body: { object: "error", code: "api_version_not_supported" } });
     }
@@ -121,12 +120,12 @@ describe("Flatpeak simulator generated events", function () {
   it("answers any evt_gen… ID with a device event of that ID when asked to", async function () {
     const sim = await startSimulator({ generateEvents: true });
     try {
-      const login = await get(sim, "/login", { Authorization: BASIC });
-      const answer = await get(sim, "/events/evt_gen12345", { Authorization: `Bearer ${login.body.bearer_token}` });
+      const bearer = await bearerFor(sim);
+      const answer = await get(sim, "/events/evt_gen12345", { Authorization: bearer });
       answer.status.should.equal(200);
       answer.body.id.should.equal("evt_gen12345");
       answer.body.data.should.eql(SAMPLES.fullDevice.event.data);
-      (await get(sim, "/events/evt_other1", { Authorization: `Bearer ${login.body.bearer_token}` })).status.should.equal(404);
+      (await get(sim, "/events/evt_other1", { Authorization: bearer })).status.should.equal(404);
     } finally {
       await sim.close();
     }

@@ -8,7 +8,7 @@ import {
   type PollResult,
   type PollWalkOptions,
 } from "../nodes/lib/watch/cursor-walk";
-import { readEventsPage, type EventsPage } from "../nodes/lib/client/responses";
+import { readListPage, type ListPage } from "../nodes/lib/client/responses";
 
 /** Events `evt_<n>` of type `device.update` unless told; a higher number is newer. */
 function event(n: number, type = "device.update"): Record<string, unknown> {
@@ -16,7 +16,7 @@ function event(n: number, type = "device.update"): Record<string, unknown> {
 }
 
 /** A newest-first page of the given event numbers. */
-function page(numbers: number[], hasMore: boolean, extra: unknown[] = []): EventsPage {
+function page(numbers: number[], hasMore: boolean, extra: unknown[] = []): ListPage {
   return { data: [...numbers.map((n) => event(n)), ...extra], has_more: hasMore };
 }
 
@@ -24,7 +24,7 @@ function page(numbers: number[], hasMore: boolean, extra: unknown[] = []): Event
  * A server listing `events` (numbers, newest first) in pages of `limit`,
  * walked by `starting_after` the way `GET /events` does.
  */
-function serve(events: number[], limit: number): (startingAfter?: string) => EventsPage {
+function serve(events: number[], limit: number): (startingAfter?: string) => ListPage {
   return (startingAfter) => {
     const start = startingAfter === undefined ? 0 : events.findIndex((n) => `evt_${n}` === startingAfter) + 1;
     const slice = events.slice(start, start + limit);
@@ -33,7 +33,7 @@ function serve(events: number[], limit: number): (startingAfter?: string) => Eve
 }
 
 /** Runs one whole poll against `fetchPage`, recording what was asked. */
-function poll(state: CursorState, fetchPage: (startingAfter?: string) => EventsPage, options: PollWalkOptions = {}): PollResult & { asked: Array<string | undefined> } {
+function poll(state: CursorState, fetchPage: (startingAfter?: string) => ListPage, options: PollWalkOptions = {}): PollResult & { asked: Array<string | undefined> } {
   const walk = new PollWalk(state, options);
   const asked: Array<string | undefined> = [undefined];
   let step = walk.accept(fetchPage());
@@ -88,14 +88,14 @@ describe("watch (pure)", function () {
     });
   });
 
-  describe("readEventsPage", function () {
+  describe("readListPage", function () {
     it("reads a list body", function () {
-      readEventsPage({ object: "list", url: "/events", has_more: true, data: [1] })!.should.eql({ data: [1], has_more: true });
-      readEventsPage({ data: [] })!.should.eql({ data: [], has_more: false });
+      readListPage({ object: "list", url: "/events", has_more: true, data: [1] })!.should.eql({ data: [1], has_more: true });
+      readListPage({ data: [] })!.should.eql({ data: [], has_more: false });
     });
 
     it("refuses a body that is not a list", function () {
-      for (const body of [null, "x", [], {}, { data: {} }, { object: "event", data: [] }]) should(readEventsPage(body)).be.undefined();
+      for (const body of [null, "x", [], {}, { data: {} }, { object: "event", data: [] }]) should(readListPage(body)).be.undefined();
     });
   });
 
@@ -160,7 +160,7 @@ describe("watch (pure)", function () {
     });
 
     it("counts an event listed on two overlapping pages once", function () {
-      const pages: Record<string, EventsPage> = {
+      const pages: Record<string, ListPage> = {
         first: page([10, 9, 8], true),
         evt_8: page([9, 8, 7, 6], true), // the server repeats a little
         evt_6: page([6, 5, 4], false),
@@ -207,7 +207,7 @@ describe("watch (pure)", function () {
     });
 
     it("walks on from the last well-formed ID when a page ends with junk", function () {
-      const pages: Record<string, EventsPage> = { first: page([6, 5], true, [{ broken: true }]), evt_5: page([4, 3], false) };
+      const pages: Record<string, ListPage> = { first: page([6, 5], true, [{ broken: true }]), evt_5: page([4, 3], false) };
       const result = poll({ cursor: "evt_3", initialised: true }, (after) => pages[after ?? "first"]);
       result.asked.should.eql([undefined, "evt_5"]);
       ids(result).should.eql(["evt_4", "evt_5", "evt_6"]);

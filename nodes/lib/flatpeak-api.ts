@@ -5,7 +5,8 @@
  */
 import { checkBaseUrl } from "./client/base-url";
 import { FlatpeakClient, type ConnectionInfo, type FlatpeakCredentials, type ListQuery } from "./client/client";
-import type { EventsPage } from "./client/responses";
+import type { ListPage } from "./client/responses";
+import type { PriceAnswer, PriceQuery } from "./client/dialects";
 import { createFailure, type FlatpeakError } from "./client/errors";
 import { USER_AGENT } from "./client/package-info";
 import { BASE_RETRY_DELAY_MS } from "./client/retry";
@@ -22,7 +23,9 @@ export interface ApiSettings extends Partial<Record<ConfigLimitName, unknown>> {
 export interface FlatpeakApi {
   getEvent(eventId: string, signal?: AbortSignal): Promise<FlatpeakEvent>;
   checkConnection(signal?: AbortSignal): Promise<ConnectionInfo>;
-  listEvents(query: ListQuery, signal: AbortSignal): Promise<EventsPage>;
+  listEvents(query: ListQuery, signal: AbortSignal): Promise<ListPage>;
+  getPrices(query: PriceQuery, signal: AbortSignal): Promise<PriceAnswer>;
+  listLocations(signal: AbortSignal): Promise<unknown[]>;
   fetchSigningKeys(signal?: AbortSignal): Promise<unknown>;
   /** Set when the settings cannot work; every request then fails with it. */
   readonly problem?: FlatpeakError;
@@ -69,7 +72,13 @@ class UnusableApi implements FlatpeakApi {
   checkConnection(): Promise<ConnectionInfo> {
     return Promise.reject(this.problem);
   }
-  listEvents(): Promise<EventsPage> {
+  listEvents(): Promise<ListPage> {
+    return Promise.reject(this.problem);
+  }
+  getPrices(): Promise<PriceAnswer> {
+    return Promise.reject(this.problem);
+  }
+  listLocations(): Promise<unknown[]> {
     return Promise.reject(this.problem);
   }
   fetchSigningKeys(): Promise<unknown> {

@@ -4,13 +4,15 @@ import type ConfigCatalog from "../../locales/en-US/flatpeak-config.json";
 import type EventCatalog from "../../locales/en-US/flatpeak-event.json";
 import type WatchCatalog from "../../locales/en-US/flatpeak-watch.json";
 import type WebhookCatalog from "../../locales/en-US/flatpeak-webhook.json";
+import type PriceCatalog from "../../locales/en-US/flatpeak-price.json";
+import type PlanCatalog from "../../locales/en-US/flatpeak-plan.json";
 
 /**
  * The message catalogs: one per node file, as Node-RED registers them. Each
  * file nests its messages under the node type, as the core nodes' catalogs do,
  * so the editor's keys read `flatpeak-event.label.server`.
  */
-export type Catalog = "flatpeak-config" | "flatpeak-event" | "flatpeak-watch" | "flatpeak-webhook";
+export type Catalog = "flatpeak-config" | "flatpeak-event" | "flatpeak-watch" | "flatpeak-webhook" | "flatpeak-price" | "flatpeak-plan";
 
 /** The en-US catalogs as types (read by the compiler only; nothing is imported at run time). */
 interface EnglishCatalogs {
@@ -18,6 +20,8 @@ interface EnglishCatalogs {
   "flatpeak-event": (typeof EventCatalog)["flatpeak-event"];
   "flatpeak-watch": (typeof WatchCatalog)["flatpeak-watch"];
   "flatpeak-webhook": (typeof WebhookCatalog)["flatpeak-webhook"];
+  "flatpeak-price": (typeof PriceCatalog)["flatpeak-price"];
+  "flatpeak-plan": (typeof PlanCatalog)["flatpeak-plan"];
 }
 
 /** Every dotted path to a text in a catalog section: `errors.notFound`, `status.error.auth`, … */

@@ -223,6 +223,8 @@ export function useSimulator(options: SimulatorOptions = {}): { readonly sim: Si
   afterEach(async () => {
     hooks.remove("onComplete.flatpeakTest");
     hooks.remove("onReceive.flatpeakSources");
+    hooks.remove("onReceive.flatpeakPrice");
+    hooks.remove("onReceive.flatpeakPlan");
     await helper.unload();
     await context.sim?.close();
   });

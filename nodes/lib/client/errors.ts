@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   network: "FLATPEAK_NETWORK",
   "bad-response": "FLATPEAK_BAD_RESPONSE",
   "queue-full": "FLATPEAK_QUEUE_FULL",
+  /** Flatpeak has no prices for this location and direction yet (422 no_tariff_connected, pending_connect, no_price_data). */
+  "no-prices": "FLATPEAK_NO_PRICES",
   // Refused webhook deliveries (the flatpeak webhook node).
   "webhook-unsigned": "FLATPEAK_WEBHOOK_UNSIGNED",
   "webhook-signature": "FLATPEAK_WEBHOOK_SIGNATURE",
@@ -34,9 +36,11 @@ export interface FailureDetails {
   kind: FailureKind;
   /** The catalog key (under `errors.`) that explains this failure to a person. */
   messageKey: string;
-  /** The event being fetched; without it the failure happened logging in, or checking the connection. */
+  /** The event being fetched; without it (and without `operation`) the failure happened logging in. */
   eventId?: string;
-  operation?: "connection" | "list" | "keys";
+  operation?: "login" | "connection" | "list" | "keys" | "prices" | "locations";
+  /** The location whose prices were asked for. */
+  locationId?: string;
   statusCode?: number;
   /** Flatpeak's own error code and message, when its body had them (already redacted). */
   apiCode?: string;
@@ -91,15 +95,15 @@ export function createFailure(details: ClientFailureDetails, t: Translator<"flat
 }
 
 function describeFailure(details: ClientFailureDetails, t: Translator<"flatpeak-config">): string {
-  const target = details.eventId
-    ? t("errors.target.event", { id: details.eventId })
-    : t(`errors.target.${details.operation ?? "login"}`);
-  const vars: Record<string, string | number> = {
+  const known: Record<string, string | number> = {
+    route: "",
     ...details.vars,
-    target,
     id: details.eventId ?? "",
+    location: details.locationId ?? "",
     status: details.statusCode ?? "",
   };
+  const target = details.eventId ? t("errors.target.event", known) : t(`errors.target.${details.operation ?? "login"}`, known);
+  const vars = { ...known, target };
   let text = t(`errors.${details.messageKey}`, vars);
   if (details.attempts !== undefined) {
     text += t("errors.attempts", { count: details.attempts });

@@ -12,6 +12,8 @@ import { isLoopbackHost } from "./base-url";
 /** Flatpeak events are a few kilobytes; anything near this is not one. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
+export type HttpMethod = "GET" | "POST";
+
 export interface HttpResponse {
   status: number;
   /** Header names in lower case. */
@@ -65,12 +67,19 @@ export class HttpTransport {
     });
   }
 
-  /** GET a URL. Resolves with any HTTP status; rejects with a TransportFailure. Any of `signals` cancels it. */
-  async get(url: string, headers: Record<string, string>, signals: Array<AbortSignal | undefined>): Promise<HttpResponse> {
+  /**
+   * One exchange: GET, or POST with a JSON body. Resolves with any HTTP status;
+   * rejects with a TransportFailure. Any of `signals` cancels it.
+   */
+  async request(method: HttpMethod, url: string, headers: Record<string, string>, body: unknown, signals: Array<AbortSignal | undefined>): Promise<HttpResponse> {
     const limit = deadline(this.options.timeoutMs, ...signals);
     try {
-      const response = await this.client.get<string>(url, {
-        headers: { Accept: "application/json", "User-Agent": this.options.userAgent, ...headers },
+      const response = await this.client.request<string>({
+        method,
+        url,
+        headers: { Accept: "application/json", "User-Agent": this.options.userAgent, ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },
+        // Serialised here: axios would otherwise guess from the value's type.
+        data: body === undefined ? undefined : JSON.stringify(body),
         signal: limit.signal,
       });
       return {

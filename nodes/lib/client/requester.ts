@@ -6,7 +6,7 @@
  */
 import { CancelledError, sharedAbortController, sleep } from "./abort";
 import { createFailure, isFlatpeakError, readErrorBody, type ClientFailureDetails, type ClientMessageKey, type FailureDetails, type FailureKind, type FlatpeakError } from "./errors";
-import { HttpTransport, parseRetryAfter, TransportFailure, type HttpResponse } from "./http";
+import { HttpTransport, parseRetryAfter, TransportFailure, type HttpMethod, type HttpResponse, type TransportProblem } from "./http";
 import type { Translator } from "../i18n";
 import { RequestLimiter } from "./limiter";
 import { parseJson } from "./responses";
@@ -26,11 +26,25 @@ export interface RequesterOptions {
   queueSize: number;
 }
 
+/** One call to the API: a path under the base URL, and for a POST its JSON body. */
+export interface ApiRequest {
+  method: HttpMethod;
+  path: string;
+  body?: Record<string, unknown>;
+}
+
+/** A GET of `path`. */
+export function getRequest(path: string): ApiRequest {
+  return { method: "GET", path };
+}
+
 /** What a request is for, as error messages name it. */
-export type RequestTarget = Pick<FailureDetails, "eventId" | "operation">;
+export type RequestTarget = Pick<FailureDetails, "eventId" | "operation" | "locationId" | "vars">;
 
 /** What HTTP allows in a header value we send (visible ASCII, space and tab). */
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+/** Longer `Flatpeak-Version` values are not versions (dated names are about 20 characters). */
+const MAX_VERSION_LENGTH = 64;
 
 /** Failures that may pass if we wait: the network, a busy or failing server. */
 const RETRIABLE: ReadonlySet<FailureKind> = new Set<FailureKind>(["network", "timeout", "server", "rate-limited"]);
@@ -41,6 +55,7 @@ export class FlatpeakRequester {
   /** Aborted by `close()`: ends every login, retry, queued and running request. */
   private readonly lifetime = sharedAbortController();
   private readonly transport: HttpTransport;
+  private lastAnnouncedVersion: string | undefined;
 
   constructor(private readonly options: RequesterOptions) {
     this.transport = new HttpTransport({ timeoutMs: options.timeoutMs, userAgent: options.userAgent, baseUrl: options.baseUrl });
@@ -56,31 +71,27 @@ export class FlatpeakRequester {
     return this.lifetime.signal;
   }
 
-  /** One HTTP exchange. Resolves with any HTTP status; a transport failure becomes a FlatpeakError. */
-  async send(path: string, headers: Record<string, string>, target: RequestTarget, signal: AbortSignal): Promise<HttpResponse> {
+  /**
+   * One HTTP exchange. Resolves with any HTTP status; a transport failure becomes a FlatpeakError.
+   * The version an answer names (`Flatpeak-Version`) is kept: it says which dialect the account speaks.
+   */
+  async send(request: ApiRequest, headers: Record<string, string>, target: RequestTarget, signal: AbortSignal): Promise<HttpResponse> {
     // axios silently drops characters HTTP forbids, which would send a different (wrong) token: refuse instead.
     if (!Object.values(headers).every((value) => HEADER_VALUE.test(value))) throw this.failure({ kind: "config", messageKey: "invalidHeader", ...target });
     const allHeaders = this.options.apiVersion ? { ...headers, "Flatpeak-Version": this.options.apiVersion } : headers;
     try {
-      return await this.transport.get(this.options.baseUrl + path, allHeaders, [signal, this.lifetime.signal]);
+      const response = await this.transport.request(request.method, this.options.baseUrl + request.path, allHeaders, request.body, [signal, this.lifetime.signal]);
+      this.noteVersion(response.headers["flatpeak-version"]);
+      return response;
     } catch (err) {
       if (!(err instanceof TransportFailure)) throw err;
-      const problem = err.failure;
-      switch (problem.problem) {
-        case "cancelled":
-          throw new CancelledError();
-        case "timeout":
-          throw this.failure({ kind: "timeout", messageKey: "timeout", ...target, vars: { seconds: this.options.timeoutMs / 1000 } });
-        case "too-large":
-          throw this.failure({ kind: "bad-response", messageKey: "tooLarge", ...target });
-        case "corrupt":
-          throw this.failure({ kind: "bad-response", messageKey: "corruptBody", ...target });
-        case "invalid-header":
-          throw this.failure({ kind: "config", messageKey: "invalidHeader", ...target });
-        case "network":
-          throw this.failure({ kind: "network", messageKey: "network", ...target, vars: { host: new URL(this.options.baseUrl).host, code: problem.networkCode } });
-      }
+      throw this.transportFailure(err.failure, target);
     }
+  }
+
+  /** The API version the last answer that named one was served in (its `Flatpeak-Version` header). */
+  get announcedVersion(): string | undefined {
+    return this.lastAnnouncedVersion;
   }
 
   /** Runs `attempt` until it succeeds, fails for good, or the retries run out. A 429 pauses every request of the account. */
@@ -110,9 +121,13 @@ export class FlatpeakRequester {
       apiMessage: api.message && this.secrets.clean(api.message),
     };
     if (authKey) return this.failure({ ...base, kind: "auth", messageKey: authKey });
-    if (status === 404) return this.failure({ ...base, kind: "not-found", messageKey: "notFound" });
+    if (status === 404) return this.failure({ ...base, kind: "not-found", messageKey: notFoundKey(target) });
     if (status === 422) {
-      return this.failure({ ...base, kind: "unprocessable", messageKey: unprocessableKey(api.code), vars: { version: this.options.apiVersion ?? "" } });
+      const vars = { version: this.options.apiVersion ?? "", direction: "", ...target.vars };
+      // Only a prices request can be told it has no prices; elsewhere the code is just Flatpeak's word.
+      const noPrices = target.operation === "prices" ? NO_PRICES_KEYS.get(api.code ?? "") : undefined;
+      if (noPrices) return this.failure({ ...base, kind: "no-prices", messageKey: noPrices, vars });
+      return this.failure({ ...base, kind: "unprocessable", messageKey: unprocessableKey(api.code), vars });
     }
     if (status === 429) {
       return this.failure({ ...base, kind: "rate-limited", messageKey: "rateLimited", retryAfterSeconds: parseRetryAfter(response.headers["retry-after"]) });
@@ -136,6 +151,30 @@ export class FlatpeakRequester {
     this.transport.close();
   }
 
+  private transportFailure(problem: TransportProblem, target: RequestTarget): Error {
+    const withVars = (vars: Record<string, string | number>): RequestTarget => ({ ...target, vars: { ...target.vars, ...vars } });
+    switch (problem.problem) {
+      case "cancelled":
+        return new CancelledError();
+      case "timeout":
+        return this.failure({ kind: "timeout", messageKey: "timeout", ...withVars({ seconds: this.options.timeoutMs / 1000 }) });
+      case "too-large":
+        return this.failure({ kind: "bad-response", messageKey: "tooLarge", ...target });
+      case "corrupt":
+        return this.failure({ kind: "bad-response", messageKey: "corruptBody", ...target });
+      case "invalid-header":
+        return this.failure({ kind: "config", messageKey: "invalidHeader", ...target });
+      case "network":
+        return this.failure({ kind: "network", messageKey: "network", ...withVars({ host: new URL(this.options.baseUrl).host, code: problem.networkCode }) });
+    }
+  }
+
+  private noteVersion(header: string | undefined): void {
+    const version = header?.trim();
+    // A version string is short and plain; anything else is not worth keeping or showing.
+    if (version && version.length <= MAX_VERSION_LENGTH && HEADER_VALUE.test(version)) this.lastAnnouncedVersion = version;
+  }
+
   private delayBeforeRetry(err: unknown, retry: number): number | undefined {
     if (!isFlatpeakError(err) || !RETRIABLE.has(err.kind) || retry > this.options.retry.retries) return undefined;
     return retryDelay(this.options.retry, retry, err.details.retryAfterSeconds);
@@ -153,6 +192,19 @@ export class FlatpeakRequester {
 export function isAuthRejection(status: number): boolean {
   return status === 401 || status === 403;
 }
+
+/** What a 404 is about: the event asked for, the location whose prices were asked for, or a path this base URL lacks. */
+function notFoundKey(target: RequestTarget): ClientMessageKey {
+  if (target.eventId !== undefined) return "notFound";
+  return target.operation === "prices" ? "locationNotFound" : "pathNotFound";
+}
+
+/** Flatpeak's 422 codes for a location and direction without prices; it asks for at most one request per 15 minutes for these. */
+const NO_PRICES_KEYS: ReadonlyMap<string, ClientMessageKey> = new Map<string, ClientMessageKey>([
+  ["no_tariff_connected", "noTariffConnected"],
+  ["pending_connect", "pendingConnect"],
+  ["no_price_data", "noPriceData"],
+]);
 
 function unprocessableKey(apiCode: string | undefined): ClientMessageKey {
   if (apiCode === "account_disabled") return "accountDisabled";

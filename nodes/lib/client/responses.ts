@@ -49,14 +49,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** One page of `GET /events`. */
-export interface EventsPage {
+/** One page of a list: `GET /events`, `GET /locations`. */
+export interface ListPage {
   data: readonly unknown[];
   has_more: boolean;
 }
 
-/** The body of `GET /events` as a page, or undefined when it is not a list. */
-export function readEventsPage(body: unknown): EventsPage | undefined {
+/** A list body as a page, or undefined when it is not a list. */
+export function readListPage(body: unknown): ListPage | undefined {
   if (!isPlainObject(body)) return undefined;
   const { object, data, has_more: hasMore } = body;
   if ((object !== undefined && object !== "list") || !Array.isArray(data)) return undefined;

@@ -6,9 +6,10 @@
  */
 import { untilAborted } from "./abort";
 import { isFlatpeakError, type FlatpeakError } from "./errors";
-import { isAuthRejection, type FlatpeakRequester } from "./requester";
+import { isAuthRejection, type FlatpeakRequester, type RequestTarget } from "./requester";
+import { loginRoutesFor, readTokenAnswer, triesNextLoginRoute, type LoginRoute, type TokenAnswer } from "./dialects";
+import type { HttpResponse } from "./http";
 import { parseJson } from "./responses";
-import type { LoginResponse } from "../types";
 
 export interface TokenManagerOptions {
   requester: FlatpeakRequester;
@@ -17,17 +18,14 @@ export interface TokenManagerOptions {
   apiKey?: string;
   /** A bearer token configured directly: used until Flatpeak rejects it. */
   initialToken?: string;
+  /** The API version pinned in the config node: decides where to log in (see dialects). */
+  pinnedVersion?: string;
   /** Monotonic milliseconds; replaceable in tests. */
   now?: () => number;
 }
 
-/** What one successful login told us. */
-export interface LoginResult {
-  token: string;
-  /** Seconds from issue; undefined when Flatpeak did not say (then only a 401/403 retires it). */
-  expiresInSeconds?: number;
-  liveMode?: boolean;
-}
+/** What one successful login told us. `expiresInSeconds` undefined: Flatpeak did not say, so only a 401/403 retires the token. */
+export type LoginResult = TokenAnswer;
 
 /** Renew this long before expiry, but never more than a tenth of the token's life. */
 const RENEWAL_MARGIN_MS = 60_000;
@@ -55,10 +53,14 @@ export class TokenManager {
   private readonly requester: FlatpeakRequester;
   private readonly basicAuth: string | undefined;
   private readonly now: () => number;
+  /** Where to log in, in order; narrowed to the one route that worked once one has. */
+  private routes: readonly LoginRoute[];
+  private workedRoute: LoginRoute | undefined;
 
   constructor(options: TokenManagerOptions) {
     this.requester = options.requester;
     this.now = options.now ?? (() => performance.now());
+    this.routes = loginRoutesFor(options.pinnedVersion);
     const { accountId, apiKey, initialToken } = options;
     this.basicAuth = accountId && apiKey ? Buffer.from(`${accountId}:${apiKey}`, "utf8").toString("base64") : undefined;
     this.requester.secrets.addConfigured(accountId, apiKey, initialToken, this.basicAuth);
@@ -72,6 +74,11 @@ export class TokenManager {
   /** From the last login's answer: whether the key is a live (not test) key. Unknown with a bearer token given directly. */
   get liveMode(): boolean | undefined {
     return this.learnedLiveMode;
+  }
+
+  /** The login route that worked (`POST /auth/tokens`), once a login has. */
+  get loginRoute(): string | undefined {
+    return this.workedRoute?.label;
   }
 
   /** A token that is not due for renewal, logging in if needed. */
@@ -136,20 +143,51 @@ export class TokenManager {
     }
   }
 
+  /**
+   * One login: each route in turn until one answers 200. A route that is
+   * missing or refused (404, 405, 401, 403) passes to the next; the login is
+   * refused only when every route refused. The route that worked is the only
+   * one tried from then on, for the life of this manager (the config node's).
+   */
   private async login(): Promise<LoginResult> {
-    const response = await this.requester.send("/login", { Authorization: `Basic ${this.basicAuth!}` }, {}, this.requester.closing);
-    if (isAuthRejection(response.status)) throw this.requester.statusFailure(response, {}, "loginRefused");
-    if (response.status !== 200) throw this.requester.statusFailure(response, {});
-    const body = parseJson(response.body) as Partial<LoginResponse> | undefined;
-    if (!body || typeof body.bearer_token !== "string" || body.bearer_token.length === 0) {
-      throw this.requester.failure({ kind: "bad-response", messageKey: "loginInvalid", statusCode: response.status });
+    const misses: LoginMiss[] = [];
+    for (const route of this.routes) {
+      const target: RequestTarget = { operation: "login", vars: { route: route.label } };
+      const response = await this.requester.send(route.request, { Authorization: `Basic ${this.basicAuth!}` }, target, this.requester.closing);
+      if (response.status === 200) {
+        this.routes = [route];
+        this.workedRoute = route;
+        return this.readAnswer(response, target);
+      }
+      if (!triesNextLoginRoute(response.status)) throw this.requester.statusFailure(response, target);
+      misses.push({ route, response });
     }
-    return {
-      token: body.bearer_token,
-      expiresInSeconds: typeof body.expires_in === "number" ? body.expires_in : undefined,
-      liveMode: typeof body.live_mode === "boolean" ? body.live_mode : undefined,
-    };
+    throw this.loginFailure(misses);
   }
+
+  private readAnswer(response: HttpResponse, target: RequestTarget): LoginResult {
+    const answer = readTokenAnswer(parseJson(response.body));
+    if (!answer) throw this.requester.failure({ kind: "bad-response", messageKey: "loginInvalid", statusCode: response.status, ...target });
+    return answer;
+  }
+
+  /**
+   * Every route refused. A 401/403 says the credentials were refused somewhere:
+   * that is what the person must fix. Only 404/405 everywhere means there is no
+   * login at this base URL at all.
+   */
+  private loginFailure(misses: LoginMiss[]): FlatpeakError {
+    const refused = misses.find((miss) => isAuthRejection(miss.response.status));
+    const decisive = refused ?? misses[misses.length - 1];
+    const routes = misses.map((miss) => `${miss.route.label}: HTTP ${miss.response.status}`).join("; ");
+    const target: RequestTarget = { operation: "login", vars: { route: decisive.route.label, routes } };
+    return this.requester.statusFailure(decisive.response, target, refused ? "loginRefused" : "loginMissing");
+  }
+}
+
+interface LoginMiss {
+  route: LoginRoute;
+  response: HttpResponse;
 }
 
 function renewalTime(issuedAt: number, expiresInSeconds: number | undefined): number {

@@ -9,7 +9,7 @@
  */
 import { isEventId, isFlatpeakEvent } from "../event/input";
 import type { FlatpeakEvent } from "../types";
-import type { EventsPage } from "../client/responses";
+import type { ListPage } from "../client/responses";
 import { matchesTypes } from "./event-types";
 
 export const MAX_CATCH_UP_PAGES = 10;
@@ -89,7 +89,7 @@ export class PollWalk {
   }
 
   /** Takes the next page (the first one fetched without `starting_after`) and says what to do. */
-  accept(page: EventsPage): WalkStep {
+  accept(page: ListPage): WalkStep {
     if (this.result) throw new Error("PollWalk.accept called after the walk was done");
     this.pagesRead += 1;
     const { cursorMet, lastId } = this.collect(page.data);
