@@ -19,7 +19,7 @@
  *
  * Settings: PROFILE_EVENTS (default 4000 per variant), PROFILE_WINDOW (default 1),
  * PROFILE_NETWORK_MS (default: none), PROFILE_TOP (default 12 functions),
- * PROFILE_CPU=0 (the trace only).
+ * PROFILE_CPU=0 (the trace only), PROFILE_TRACE=0 (the CPU profiles only).
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { Session, type Profiler } from "node:inspector";
@@ -44,8 +44,9 @@ const EVENTS = setting("PROFILE_EVENTS", 4000, 10);
 const WINDOW = setting("PROFILE_WINDOW", 1, 1);
 const NETWORK_MS = setting("PROFILE_NETWORK_MS", 0, 0);
 const TOP = setting("PROFILE_TOP", 12, 1);
-/** PROFILE_CPU=0: the trace only. */
+/** PROFILE_CPU=0: the trace only; PROFILE_TRACE=0: the CPU profiles only. */
 const CPU = process.env.PROFILE_CPU?.trim() !== "0";
+const TRACE = process.env.PROFILE_TRACE?.trim() !== "0";
 const SAMPLING_US = 100;
 
 /** The timestamps of the event being traced (one at a time). */
@@ -77,10 +78,12 @@ async function main(): Promise<void> {
     ];
     console.log(`Profile: ${EVENTS} events per variant, simulator round trip ${NETWORK_MS > 0 ? `${NETWORK_MS} ms` : "none (answers at once)"}.`);
     for (const subject of subjects) await runClosedLoop(500, WINDOW, subject.launcher("W"));
-    console.log("\nPer-phase trace, one event at a time, the variants taking turns in 10 rounds: median ms from the phase before (n: events that passed it)\n");
-    const trace = new Trace(host, OURS.uncached.node, OURS.uncached.config);
-    for (const [subject, phases] of await trace.run(subjects, 10)) console.log(`${subject.name}: ${phases}`);
-    trace.close();
+    if (TRACE) {
+      console.log("\nPer-phase trace, one event at a time, the variants taking turns in 10 rounds: median ms from the phase before (n: events that passed it)\n");
+      const trace = new Trace(host, OURS.uncached.node, OURS.uncached.config);
+      for (const [subject, phases] of await trace.run(subjects, 10)) console.log(`${subject.name}: ${phases}`);
+      trace.close();
+    }
     if (CPU) {
       console.log(`\nCPU profile at ${WINDOW} in flight (inspector, ${SAMPLING_US} us sampling; the profiler adds to every variant)\n`);
       for (const subject of subjects) console.log(describeProfile(subject.name, await profileRun(subject), EVENTS));

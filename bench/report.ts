@@ -170,7 +170,15 @@ function targetChecks(input: ReportInput, figures: Map<VariantKey, Figures>): Ch
 /** Judged on the median of the per-round ratios: a noisy moment on the machine spoils one round, not the figure. */
 function ratioCheck(name: string, atLeast: number, perRound: number[]): Check {
   const value = median(perRound);
-  return { name, measured: `${value.toFixed(2)}x`, target: `>= ${atLeast}x`, perRound: range(perRound, (v) => `${v.toFixed(2)}x`), met: value >= atLeast };
+  const met = value >= atLeast;
+  return { name, measured: `${decisive(value, atLeast)}x`, target: `>= ${atLeast}x`, perRound: range(perRound, (v) => `${v.toFixed(2)}x`), met };
+}
+
+/** Two decimals, or as many more as it takes not to round onto the target and hide which side of it the figure is on. */
+function decisive(value: number, target: number): string {
+  let digits = 2;
+  while (digits < 6 && value !== target && value.toFixed(digits) === target.toFixed(digits)) digits += 1;
+  return value.toFixed(digits);
 }
 
 /** "Within 10%" of a baseline: at least `atLeast` times it (being faster is within as well). */
@@ -180,7 +188,8 @@ function withinCheck(name: string, atLeast: number, perRound: number[]): Check {
 
 function atMostRatio(name: string, atMost: number, perRound: number[]): Check {
   const value = median(perRound);
-  return { name, measured: `${value.toFixed(2)}x`, target: `<= ${atMost.toFixed(2)}x`, perRound: range(perRound, (v) => `${v.toFixed(2)}x`), met: value <= atMost };
+  const met = value <= atMost;
+  return { name, measured: `${decisive(value, atMost)}x`, target: `<= ${atMost.toFixed(2)}x`, perRound: range(perRound, (v) => `${v.toFixed(2)}x`), met };
 }
 
 function atMostMs(name: string, atMost: number, perRound: number[]): Check {
