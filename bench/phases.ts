@@ -23,11 +23,22 @@ export type VariantKey =
   | "oursSerial"
   | "axiosSerial"
   | "clientSerial"
-  | "floorSerial";
+  | "floorSerial"
+  | "minimalSerial"
+  // Against the simulator with the network round trip:
+  | "oursNet"
+  | "httpDefaultNet"
+  | "httpKeepAliveNet"
+  | "axiosNet"
+  | "oursSerialNet"
+  | "oursCachedSerialNet"
+  | "axiosSerialNet";
 
 export interface VariantSpec {
   key: VariantKey;
   label: string;
+  /** The simulator this variant asks (its requests and CPU time are counted). */
+  simulator: SimulatorProcess;
   /** A launcher whose event IDs carry `tag`, so that every run asks for IDs no run asked for before. */
   launcher(tag: string): Launch;
   /** Events in flight; default: the benchmark's concurrency. */
@@ -65,31 +76,59 @@ export class ConnectionCounter {
 }
 
 /**
- * Warms every variant up, then runs them in turns: each round rotates the
- * order, so that a slow moment of the machine does not land on one variant.
+ * Variants that take turns in short blocks within a round: the ratios judged pair variants of one group, and
+ * a busy moment of the (shared) machine then lands on all of them rather than on one.
+ */
+export interface VariantGroup {
+  name: string;
+  /** Blocks per round: each member runs its round's events in this many pieces, the members alternating. */
+  blocks: number;
+  specs: VariantSpec[];
+}
+
+/**
+ * Warms every variant up, then runs the groups in turns, round after round
+ * (the order of the groups rotated each round). Within a group the members
+ * alternate in blocks (their order rotated each block); a member's run for
+ * the round is its blocks pooled.
  */
 export async function measureComparison(
-  specs: VariantSpec[],
+  groups: VariantGroup[],
   settings: BenchSettings,
-  simulator: SimulatorProcess,
   connections: ConnectionCounter,
 ): Promise<Map<VariantKey, VariantMeasure>> {
+  const specs = groups.flatMap((group) => group.specs);
   const measures = new Map<VariantKey, VariantMeasure>(specs.map((spec) => [spec.key, { runs: [], connections: 0, logins: 0, eventRequests: 0, benchCpuMs: 0, simulatorCpuMs: 0 }]));
   const perRound = Math.ceil(settings.events / settings.rounds);
   const events = (spec: VariantSpec, count: number): number => Math.ceil(count * (spec.scale ?? 1));
   const window = (spec: VariantSpec): number => spec.window ?? settings.concurrency;
   for (const spec of specs) {
     const measure = measures.get(spec.key)!;
-    await observe(simulator, connections, measure, false, () => runClosedLoop(events(spec, settings.warmup), window(spec), spec.launcher("W")));
+    await observe(spec.simulator, connections, measure, false, () => runClosedLoop(events(spec, settings.warmup), window(spec), spec.launcher("W")));
   }
   for (let round = 0; round < settings.rounds; round++) {
-    for (const spec of rotate(specs, round)) {
-      const measure = measures.get(spec.key)!;
-      const run = (): Promise<RunResult> => runClosedLoop(events(spec, perRound), window(spec), spec.launcher(`R${round}`));
-      measure.runs[round] = await observe(simulator, connections, measure, true, run);
+    for (const group of rotate(groups, round)) {
+      const pieces = new Map<VariantKey, RunResult[]>(group.specs.map((spec) => [spec.key, []]));
+      for (let block = 0; block < group.blocks; block++) {
+        for (const spec of rotate(group.specs, block + round)) {
+          const count = Math.ceil(events(spec, perRound) / group.blocks);
+          const run = (): Promise<RunResult> => runClosedLoop(count, window(spec), spec.launcher(`R${round}B${block}`));
+          pieces.get(spec.key)!.push(await observe(spec.simulator, connections, measures.get(spec.key)!, true, run));
+        }
+      }
+      for (const [key, blocks] of pieces) measures.get(key)!.runs[round] = pooled(blocks);
     }
   }
   return measures;
+}
+
+function pooled(runs: RunResult[]): RunResult {
+  return {
+    events: runs.reduce((n, run) => n + run.events, 0),
+    seconds: runs.reduce((n, run) => n + run.seconds, 0),
+    latencies: runs.flatMap((run) => run.latencies),
+    errors: runs.reduce((n, run) => n + run.errors, 0),
+  };
 }
 
 /**

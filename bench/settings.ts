@@ -7,6 +7,8 @@ export interface BenchSettings {
   concurrency: number;
   /** Rounds the variants take turns in (order rotated each round), so that machine noise hits all of them. */
   rounds: number;
+  /** The simulated network round trip (ms) of the second simulator: every event answer waits this long. */
+  networkMs: number;
   /** Unmeasured events per variant before the first round. */
   warmup: number;
   /** Events for the memory run. */
@@ -24,6 +26,7 @@ export const ENV_NAMES: Record<keyof BenchSettings, string> = {
   events: "BENCH_EVENTS",
   concurrency: "BENCH_CONCURRENCY",
   rounds: "BENCH_ROUNDS",
+  networkMs: "BENCH_NETWORK_MS",
   warmup: "BENCH_WARMUP",
   memoryEvents: "BENCH_MEMORY_EVENTS",
   burst: "BENCH_BURST",
@@ -35,7 +38,9 @@ export const ENV_NAMES: Record<keyof BenchSettings, string> = {
 const DEFAULTS: BenchSettings = {
   events: 20_000,
   concurrency: 16,
-  rounds: 10,
+  // The restated targets are judged on the median of at least 15 rounds.
+  rounds: 15,
+  networkMs: 5,
   warmup: 500,
   memoryEvents: 50_000,
   burst: 1000,
@@ -51,7 +56,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     if (!text) continue;
     const value = Number(text);
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${ENV_NAMES[key]} must be a positive number, not "${text}"`);
-    settings[key] = key === "renewalTokenLifetime" || key === "renewalSeconds" ? value : Math.ceil(value);
+    settings[key] = key === "renewalTokenLifetime" || key === "renewalSeconds" || key === "networkMs" ? value : Math.ceil(value);
   }
   return settings;
 }

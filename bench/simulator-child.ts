@@ -6,15 +6,30 @@ import { request } from "../scripts/support";
 export interface SimulatorProcess {
   url: string;
   /** Logins and event requests the simulator has answered so far. */
-  stats(): Promise<{ logins: number; eventRequests: number }>;
+  stats(): Promise<SimulatorCounts>;
   /** CPU time (user + system) the simulator process has used so far, in milliseconds. */
   cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
-type ChildMessage = { url: string } | { cpu: NodeJS.CpuUsage };
+interface SimulatorCounts {
+  logins: number;
+  eventRequests: number;
+}
 
-export async function startSimulatorProcess(tokenLifetimeSeconds: number): Promise<SimulatorProcess> {
+type ChildMessage = { url: string } | { cpu: NodeJS.CpuUsage } | { stats: SimulatorCounts };
+
+export interface SimulatorProcessOptions {
+  /** Seconds a login's token lives. */
+  tokenLifetimeSeconds: number;
+  /**
+   * A simulated network round trip: every `GET /events/{id}` is answered this many ms late (the simulator's
+   * "slow" fault, scoped to the event route, so that logins stay fast). None when absent.
+   */
+  eventDelayMs?: number;
+}
+
+export async function startSimulatorProcess({ tokenLifetimeSeconds, eventDelayMs }: SimulatorProcessOptions): Promise<SimulatorProcess> {
   const child = fork(join(__dirname, "simulator-process.js"), [], {
     env: { ...process.env, BENCH_TOKEN_LIFETIME: String(tokenLifetimeSeconds) },
     // Plain node: without the benchmark's own flags (--expose-gc, --cpu-prof).
@@ -22,10 +37,15 @@ export async function startSimulatorProcess(tokenLifetimeSeconds: number): Promi
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const { url } = await nextMessage<{ url: string }>(child, (m) => "url" in m);
+  if (eventDelayMs !== undefined) await delayEventAnswers(url, eventDelayMs);
   return {
     url,
-    // Its own connection (the shared request's agent: false), so that it never takes a socket from a measured pool.
-    stats: async () => JSON.parse((await request(`${url}/_simulator/stats`)).text) as { logins: number; eventRequests: number },
+    // Over IPC: no socket of this process, none taken from a measured pool, no HTTP between the blocks.
+    stats: async () => {
+      const answer = nextMessage<{ stats: SimulatorCounts }>(child, (m) => "stats" in m);
+      child.send("stats");
+      return (await answer).stats;
+    },
     cpuMs: async () => {
       const answer = nextMessage<{ cpu: NodeJS.CpuUsage }>(child, (m) => "cpu" in m);
       child.send("cpu");
@@ -34,6 +54,13 @@ export async function startSimulatorProcess(tokenLifetimeSeconds: number): Promi
     },
     stop: () => stopChild(child),
   };
+}
+
+/** Switches the simulator's "slow" fault on for the event route: no `times`, so it stays on. */
+async function delayEventAnswers(url: string, delayMs: number): Promise<void> {
+  const body = JSON.stringify({ kind: "slow", delayMs, route: "event" });
+  const answer = await request(`${url}/_simulator/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+  if (answer.status !== 201) throw new Error(`the simulator refused the delay fault: ${answer.status} ${answer.text}`);
 }
 
 function nextMessage<T extends ChildMessage>(child: ChildProcess, wanted: (message: ChildMessage) => boolean): Promise<T> {

@@ -109,11 +109,15 @@ export function clientLauncher(host: NodeRedHost, configId: string, idOf: (index
   };
 }
 
-/** Logs in once, as a user would before wiring the token into an http request flow. */
+/**
+ * Logs in once, as a user would before wiring the token into an http request flow: `POST /auth/tokens`
+ * (the current API version), or `GET /login` where the account's version still logs in there.
+ */
 export async function loginOnce(simulatorUrl: string, accountId: string, apiKey: string): Promise<string> {
-  const response = await axios.get<{ bearer_token: string }>(`${simulatorUrl}/login`, {
-    auth: { username: accountId, password: apiKey },
-    httpAgent: new http.Agent({ keepAlive: false }),
-  });
-  return response.data.bearer_token;
+  const options = { auth: { username: accountId, password: apiKey }, httpAgent: new http.Agent({ keepAlive: false }), validateStatus: () => true };
+  let response = await axios.post<{ bearer_token?: string }>(`${simulatorUrl}/auth/tokens`, undefined, options);
+  if (response.status === 404 || response.status === 405) response = await axios.get<{ bearer_token?: string }>(`${simulatorUrl}/login`, options);
+  const token = response.data.bearer_token;
+  if (response.status !== 200 || typeof token !== "string") throw new Error(`login to the simulator failed: ${response.status}`);
+  return token;
 }
