@@ -9,7 +9,7 @@ import { FlatpeakError, isFlatpeakError, type FailureKind } from "./lib/client/e
 import { isFlatpeakEvent, readEventId, type ReceivedValue } from "./lib/event/input";
 import { OUTPUT_SECTIONS, shapeEvent, topicFor, type ShapedEvent } from "./lib/event/shaping";
 import { createTranslator, type Translator } from "./lib/i18n";
-import { StatusBoard } from "./lib/status";
+import { BUSY_STATUS_DELAY_MS, StatusBoard } from "./lib/status";
 import type { FlatpeakEvent } from "./lib/types";
 import type { FlatpeakConfigNode } from "./types";
 
@@ -69,7 +69,7 @@ export = function registerFlatpeakEvent(RED: NodeAPI): void {
         if (!config) throw new FlatpeakError({ kind: "config", messageKey: "noConfig" }, t("errors.noConfig"));
 
         // Only the first of overlapping fetches says "fetching"; each ends in its own result.
-        status.busy(fetching());
+        status.busy(fetching(), BUSY_STATUS_DELAY_MS);
         const event = await config.api.getEvent(parsed.id, closing.signal).finally(() => status.idle());
         if (closing.signal.aborted) return done();
         finish(msg, event, source, send, done);

@@ -14,7 +14,7 @@ import { createTranslator } from "./lib/i18n";
 import { InstantTimer } from "./lib/instant-timer";
 import { HOUR_MS, isLocationId, nextBoundary, nextRefreshAt, pricesPayload, readPriceRows, rowAt, windowStart, type PriceRow, type PricesPayload } from "./lib/price/prices";
 import { readBoundedNumber } from "./lib/settings";
-import { clockTime, StatusBoard } from "./lib/status";
+import { BUSY_STATUS_DELAY_MS, clockTime, StatusBoard } from "./lib/status";
 import type { FlatpeakConfigNode } from "./types";
 
 interface PriceDef extends NodeDef {
@@ -147,7 +147,7 @@ export = function registerFlatpeakPrice(RED: NodeAPI): void {
       if (!config) throw new FlatpeakError({ kind: "config", messageKey: "noConfig" }, t("errors.noConfig"));
       const fetchedAt = Date.now();
       const start = windowStart(fetchedAt);
-      status.busy(t("status.fetching"));
+      status.busy(t("status.fetching"), BUSY_STATUS_DELAY_MS);
       const answer = await config.api.getPrices({ locationId, direction, start, end: start + hours * HOUR_MS }, closing.signal).finally(() => status.idle());
       const { rows, dropped } = readPriceRows(answer.rows);
       if (rows.length === 0) {

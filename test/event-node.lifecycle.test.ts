@@ -7,9 +7,9 @@ const FULL = SAMPLES.fullDevice.event;
 describe("flatpeak-event: status and lifecycle", function () {
   const env = useSimulator();
 
-  it("shows fetching while a request is under way, then the result", async function () {
+  it("shows fetching while a slow request is under way, then the result", async function () {
     const flow = await deploy(env.sim);
-    env.sim.addFault({ route: "event", kind: "slow", delayMs: 200 });
+    env.sim.addFault({ route: "event", kind: "slow", delayMs: 1500 });
     const id = flow.send({ payload: FULL.id });
     await waitFor(() => statusesOf(flow.node()).length > 0, 2000, "a status");
     statusesOf(flow.node())[0].should.eql({ fill: "blue", shape: "dot", text: "fetching…" });
@@ -28,8 +28,15 @@ describe("flatpeak-event: status and lifecycle", function () {
 
     const statuses = statusesOf(flow.node());
     statuses.length.should.be.below(5);
-    statuses[0].should.eql({ fill: "blue", shape: "dot", text: "fetching…" });
+    for (const shown of statuses.slice(0, -1)) shown.text!.should.match(/^(fetching…|device\.update · \d\d:\d\d:\d\d)$/);
     untimed(statuses[statuses.length - 1]).should.eql({ fill: "green", shape: "dot", text: "device.update" });
+  });
+
+  it("says nothing of fetching for a quick request: one status per event, not two", async function () {
+    const flow = await deploy(env.sim);
+    await flow.run({ payload: FULL.id });
+    await settle(600); // past the moment "fetching…" would have shown
+    statusesOf(flow.node()).map((shown) => untimed(shown)).should.eql([{ fill: "green", shape: "dot", text: "device.update" }]);
   });
 
   it("cancels a request in flight on redeploy, ends the message, sends nothing after close", async function () {

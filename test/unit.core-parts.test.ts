@@ -156,6 +156,43 @@ describe("core parts (pure)", function () {
       statuses.should.have.length(3, "busy shows again once all earlier work ended");
     });
 
+    it("shows a delayed busy status only for work still under way when the delay ends, and clear cancels it", function () {
+      const statuses: StatusView[] = [];
+      const pending: Array<{ action: () => void; cancelled: boolean }> = [];
+      const status = new StatusBoard(
+        (shown) => statuses.push(shown),
+        () => new Date(2026, 11, 1, 9, 5, 7),
+        (action) => {
+          const entry = { action, cancelled: false };
+          pending.push(entry);
+          return () => (entry.cancelled = true);
+        },
+      );
+      // Quick work: done before the delay ends, so only its result shows.
+      status.busy("fetching…", 500);
+      status.idle();
+      status.success("device.update");
+      pending[0].cancelled.should.be.true();
+      // Slow work: the delay ends while it runs.
+      status.busy("fetching…", 500);
+      status.busy("fetching…", 500);
+      pending.should.have.length(2, "overlapping work waits once");
+      pending[1].action();
+      status.idle();
+      status.idle();
+      status.success("device.update");
+      // Work under way at clear: its busy status never comes.
+      status.busy("fetching…", 500);
+      status.clear();
+      pending[2].cancelled.should.be.true();
+      statuses.should.eql([
+        { fill: "green", shape: "dot", text: "device.update · 09:05:07" },
+        { fill: "blue", shape: "dot", text: "fetching…" },
+        { fill: "green", shape: "dot", text: "device.update · 09:05:07" },
+        {},
+      ]);
+    });
+
     it("sends a status only when it changes, and clear always reaches the node", function () {
       const { statuses, status } = board();
       status.failure("not found (404)");

@@ -5,6 +5,9 @@
  * users of integration nodes expect ("did it work, and when?").
  */
 
+/** How long a fetch runs before its node says "fetching…". */
+export const BUSY_STATUS_DELAY_MS = 500;
+
 /** The shape of Node-RED's NodeStatus, without importing Node-RED. */
 export interface StatusView {
   fill?: "red" | "green" | "yellow" | "blue" | "grey";
@@ -12,22 +15,44 @@ export interface StatusView {
   text?: string;
 }
 
+/** Starts `action` after `ms`; the function it returns cancels it. Replaceable in tests. */
+export type Schedule = (action: () => void, ms: number) => () => void;
+
+const scheduleWithTimer: Schedule = (action, ms) => {
+  const timer = setTimeout(action, ms);
+  return () => clearTimeout(timer);
+};
+
 export class StatusBoard {
   private shown = "";
   private busyCount = 0;
+  private cancelBusy: (() => void) | undefined;
 
   constructor(
     private readonly show: (status: StatusView) => void,
     private readonly now: () => Date = () => new Date(),
+    private readonly schedule: Schedule = scheduleWithTimer,
   ) {}
 
-  /** Overlapping work: only the first start shows `text`; call `idle()` when each one ends. */
-  busy(text: string): void {
-    if (this.busyCount++ === 0) this.set({ fill: "blue", shape: "dot", text });
+  /**
+   * Overlapping work: only the first start shows `text`; call `idle()` when each
+   * one ends. With `afterMs`, `text` shows only if the work is still under way
+   * by then: a quick fetch then changes the status once, not twice (a status
+   * goes to every open editor, so a fast flow would otherwise flicker and pay for it).
+   */
+  busy(text: string, afterMs = 0): void {
+    if (this.busyCount++ !== 0) return;
+    const showBusy = (): void => this.set({ fill: "blue", shape: "dot", text });
+    if (afterMs <= 0) return showBusy();
+    this.cancelBusy = this.schedule(() => {
+      this.cancelBusy = undefined;
+      showBusy();
+    }, afterMs);
   }
 
   idle(): void {
     if (this.busyCount > 0) this.busyCount -= 1;
+    if (this.busyCount === 0) this.stopWaiting();
   }
 
   /** A result that worked (green) or half worked (yellow), with the time it happened. */
@@ -47,8 +72,14 @@ export class StatusBoard {
   }
 
   clear(): void {
+    this.stopWaiting();
     this.shown = "";
     this.show({});
+  }
+
+  private stopWaiting(): void {
+    this.cancelBusy?.();
+    this.cancelBusy = undefined;
   }
 }
 
