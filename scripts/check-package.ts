@@ -29,6 +29,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, posix } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import type { PlanPayload } from "../nodes/lib/plan/summary";
 import { SAMPLES } from "../simulator/sample-events";
 import { SIMULATOR_ACCOUNT_ID, SIMULATOR_API_KEY, SIMULATOR_LOCATIONS, startSimulator, type Simulator } from "../simulator/server";
 import {
@@ -670,16 +671,8 @@ interface Seen {
   price?: unknown;
 }
 
-interface PlanSeen {
-  window: { start: string; end: string };
-  runs: Array<{ start: string; end: string }>;
-  minutes: number;
-  averagePrice: number | null;
-  baselinePrice: number | null;
-  saving: number | null;
-  complete: boolean;
-  timezone: string;
-}
+/** What the plan node sends on output 2 (its own type: the check reads the JSON the node logged). */
+type PlanSeen = PlanPayload;
 
 function seenMessages(output: string, name: string): Seen[] {
   return jsonSeenBy(output, name).filter(isRecord);

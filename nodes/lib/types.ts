@@ -4,13 +4,6 @@
  * older API versions (zero, anode, busbar) carry different shapes.
  */
 
-/** Response of `GET /login`. */
-export interface LoginResponse {
-  bearer_token: string;
-  expires_in?: number;
-  live_mode?: boolean;
-}
-
 /** An event as `GET /events/{id}` returns it (and as a webhook delivers it). */
 export interface FlatpeakEvent {
   id: string;

@@ -1,8 +1,9 @@
 /**
- * The one owner of login: keeps the bearer token in memory, logs in (one
- * login at a time, shared by every waiting request), renews before expiry,
- * decides whether a rejected token is worth a fresh login, and holds back
- * logins for a while after Flatpeak refused one.
+ * The one owner of login: keeps the bearer token in memory, logs in where the
+ * account's API version logs in (dialects.ts; one login at a time, shared by
+ * every waiting request), renews before expiry, decides whether a rejected
+ * token is worth a fresh login, and holds back logins for a while after
+ * Flatpeak refused one.
  */
 import { untilAborted } from "./abort";
 import { isFlatpeakError, type FlatpeakError } from "./errors";
