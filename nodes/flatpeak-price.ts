@@ -127,7 +127,8 @@ export = function registerFlatpeakPrice(RED: NodeAPI): void {
     }
 
     function retryWait(error: FlatpeakError): number {
-      if (error.kind === "no-prices") return PRICE_HOLD_MS;
+      // Just after the hold ends: the hold runs on a monotonic clock, this timer on the wall clock.
+      if (error.kind === "no-prices") return PRICE_HOLD_MS + 1000;
       return Math.min(HOUR_MS, FIRST_RETRY_MS * 2 ** Math.min(failuresInARow - 1, 10));
     }
 
