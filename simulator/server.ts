@@ -595,7 +595,7 @@ class SimulatorState {
       case "slow": {
         const status = fault.status ?? 500;
         for (const [name, value] of Object.entries(fault.headers ?? {})) res.setHeader(name, value);
-        if (typeof fault.body === "string") {
+        if (typeof fault.body === "string" && !isBodiless(status)) {
           res.writeHead(status, { "Content-Type": "text/plain" });
           res.end(fault.body);
           return;
@@ -736,9 +736,16 @@ function fakeJwt(accountId: string, lifetimeSeconds: number): string {
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  // HTTP forbids a body on these: Node 18's client waits for one that never counts as sent.
+  if (isBodiless(status)) return void res.writeHead(status).end();
   const text = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** Statuses that carry no body (RFC 9110): 1xx, 204, 304. */
+function isBodiless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
